@@ -1,0 +1,90 @@
+# wsprobe: flat Makefile. Two builds of the same sources:
+#   build/rel/   optimised, for the wsprobe binary, the demo and benchmarks
+#   build/asan/  ASan+UBSan, for unit and integration tests
+# Every source directory is globbed, so a new file needs no Makefile edit.
+
+CC       ?= cc
+PYTHON   := /usr/bin/python3
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS := -D_GNU_SOURCE -DWSPROBE_VERSION='"$(VERSION)"' -Icodec -Iserver -Iharness
+BASEFLAGS:= -std=c11 $(WARNINGS) -MMD -MP
+REL_CFLAGS  := $(BASEFLAGS) -O2 -g
+ASAN_CFLAGS := $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=all
+LDLIBS   := -lcrypto
+
+CODEC_SRC   := $(wildcard codec/*.c)
+SERVER_SRC  := $(wildcard server/*.c)
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC)
+UNIT_SRC    := $(wildcard tests/unit/test_*.c)
+UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+BENCH_SRC   := $(wildcard bench/*.c)
+
+REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
+ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+UNIT_HELPER_OBJ := $(UNIT_HELPER:%.c=build/asan/%.o)
+
+SOURCES_TO_FORMAT := $(shell find codec server harness tests/unit bench fuzz \
+                       -name '*.[ch]' 2>/dev/null)
+
+.PHONY: all deps demo test unit integration bench format format-check clean
+
+all: build/wsprobe
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+
+build/wsprobe: build/rel/harness/main.o $(REL_OBJ)
+	$(CC) $(REL_CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/wsprobe: build/asan/harness/main.o $(ASAN_OBJ)
+	$(CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(UNIT_HELPER_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS) -lcriterion
+
+build/bench/bench: $(BENCH_SRC) $(REL_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ibench $(REL_CFLAGS) -O3 $^ -o $@ $(LDLIBS) -lwslay
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps build/wsprobe
+	@scripts/demo.sh
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit.sh $(UNIT_BIN)
+
+integration: build/asan/wsprobe build/wsprobe
+	$(PYTHON) -m pytest -q tests/integration
+
+test: deps
+	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+bench: deps build/bench/bench build/wsprobe
+	build/bench/bench
+
+format:
+	clang-format -i $(SOURCES_TO_FORMAT)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES_TO_FORMAT) && echo "format-check: clean"
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

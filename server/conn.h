@@ -1,0 +1,69 @@
+/* One reference-server connection as a sans-I/O state machine: bytes from the
+ * socket in, bytes for the socket out, plus a few questions the reactor asks
+ * (should I read? close? which deadline applies?). No sockets, no clock: the
+ * reactor owns both, which is also what lets a fuzz target drive a whole
+ * connection without a network.
+ *
+ * Behaviour (RFC 6455, strict): refuses bad handshakes with the status from
+ * the error table (400/405/426 + Sec-WebSocket-Version: 13, 431) and closes;
+ * accepts no subprotocol and no extension; echoes text and binary messages
+ * with the same opcode; answers pings with pongs carrying the same payload;
+ * ignores pongs; answers a close with a close echoing the code (1000 for an
+ * empty close) and then closes TCP first; fails the connection with the error
+ * table's close code (1002/1007/1009) on any violation, then closes. */
+#ifndef WS_SERVER_CONN_H
+#define WS_SERVER_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ws_server_config {
+  size_t max_message;      /* default WS_DEFAULT_MAX_MESSAGE (64 MiB) */
+  uint32_t max_fragments;  /* default WS_DEFAULT_MAX_FRAGMENTS */
+  size_t max_header_bytes; /* default WS_HTTP_DEFAULT_MAX_BYTES */
+  size_t max_headers;      /* default WS_HTTP_DEFAULT_MAX_FIELDS */
+  size_t max_backlog; /* output bytes queued before input is paused;
+                         default 2 * max_message + 64 KiB */
+} ws_server_config;
+
+void ws_server_config_defaults(ws_server_config *config);
+
+enum ws_conn_phase {
+  WS_CONN_HANDSHAKE, /* reading the request: handshake deadline applies */
+  WS_CONN_OPEN,      /* upgraded: no deadline (idle connections allowed) */
+  WS_CONN_CLOSING,   /* close sent: closing deadline applies */
+  WS_CONN_DONE,      /* flush the output, then close TCP */
+};
+
+typedef struct ws_conn ws_conn;
+
+/* NULL on allocation failure. The config is copied. */
+ws_conn *ws_conn_new(const ws_server_config *config);
+void ws_conn_free(ws_conn *conn);
+
+/* Processes bytes read from the socket; buf is modified (unmasked in place).
+ * Everything is consumed: partial frames are kept in the codec's state.
+ * Returns 0, or -WS_E_NOMEM (the connection is then DONE). */
+int ws_conn_receive(ws_conn *conn, uint8_t *buf, size_t len);
+
+/* The peer half-closed or reset: no more input will come. */
+void ws_conn_peer_closed(ws_conn *conn);
+/* The deadline of the current phase passed (handshake or closing). */
+void ws_conn_deadline_passed(ws_conn *conn);
+
+/* Output waiting to be written; valid until the next call on conn. */
+size_t ws_conn_pending_output(const ws_conn *conn, const uint8_t **data);
+void ws_conn_output_written(ws_conn *conn, size_t n);
+
+enum ws_conn_phase ws_conn_phase(const ws_conn *conn);
+/* False while the output backlog is over max_backlog (backpressure: a peer
+ * that does not read its pongs stops being read) and once input is over. */
+bool ws_conn_wants_input(const ws_conn *conn);
+/* True when the reactor should close the socket: DONE and output flushed. */
+bool ws_conn_should_close(const ws_conn *conn);
+
+/* Heap bytes this connection holds now (struct included). */
+size_t ws_conn_heap_bytes(const ws_conn *conn);
+
+#endif
