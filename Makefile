@@ -21,7 +21,7 @@ SERVER_SRC  := $(wildcard server/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
-UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)) bench/utf8_dfa.c
 BENCH_SRC   := $(wildcard bench/*.c)
 
 REL_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
