@@ -1,0 +1,50 @@
+/* build/wsprobe: dispatches to a subcommand. */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"echo-server", "run the reference echo server", ws_cmd_echo_server},
+    {"selfcheck",
+     "quick check of a server's echo, ping, close and refusal behaviour",
+     ws_cmd_selfcheck},
+};
+#define COMMAND_COUNT (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out) {
+  fprintf(out, "usage: wsprobe [--help | --version] <command> [options]\n\n"
+               "WebSocket (RFC 6455) conformance and fuzz-testing harness.\n\n"
+               "commands:\n");
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'wsprobe <command> --help' describes a command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return WS_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return WS_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+    printf("wsprobe %s\n", WSPROBE_VERSION);
+    return WS_EXIT_OK;
+  }
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    if (strcmp(argv[1], commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "wsprobe: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return WS_EXIT_USAGE;
+}
