@@ -9,7 +9,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS := -D_GNU_SOURCE -DWSPROBE_VERSION='"$(VERSION)"' -Icodec -Iserver -Iharness
+CPPFLAGS := -D_GNU_SOURCE -DWSPROBE_VERSION='"$(VERSION)"' -Icodec -Iserver -Iharness -Ireports
 BASEFLAGS:= -std=c11 $(WARNINGS) -MMD -MP
 REL_CFLAGS  := $(BASEFLAGS) -O2 -g
 ASAN_CFLAGS := $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer \
@@ -19,7 +19,10 @@ LDLIBS   := -lcrypto
 CODEC_SRC   := $(wildcard codec/*.c)
 SERVER_SRC  := $(wildcard server/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC)
+REPORTS_SRC := $(wildcard reports/*.c)
+CASE_FILES  := $(shell find cases -name '*.case' 2>/dev/null | sort)
+GEN_SRC     := build/gen/builtin_cases.c
+LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC) $(REPORTS_SRC) $(GEN_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)) bench/utf8_dfa.c
 BENCH_SRC   := $(wildcard bench/*.c)
@@ -29,34 +32,45 @@ ASAN_OBJ := $(LIB_SRC:%.c=build/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 UNIT_HELPER_OBJ := $(UNIT_HELPER:%.c=build/asan/%.o)
 
-SOURCES_TO_FORMAT := $(shell find codec server harness tests/unit bench fuzz \
+SOURCES_TO_FORMAT := $(shell find codec server harness reports tests/unit tests/faulty bench fuzz \
                        -name '*.[ch]' 2>/dev/null)
 
 .PHONY: all deps demo test unit integration bench format format-check clean
 
 all: build/wsprobe
 
+# The catalogue travels inside the binary.
+$(GEN_SRC): scripts/embed_cases.py $(CASE_FILES)
+	@echo "  GEN     $@"
+	@$(PYTHON) scripts/embed_cases.py $@ $(CASE_FILES)
+
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(REL_CFLAGS) -c $< -o $@
 
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
 
 build/wsprobe: build/rel/harness/main.o $(REL_OBJ)
-	$(CC) $(REL_CFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(REL_CFLAGS) $^ -o $@ $(LDLIBS)
 
 build/asan/wsprobe: build/asan/harness/main.o $(ASAN_OBJ)
-	$(CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(UNIT_HELPER_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS) -lcriterion
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(ASAN_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 build/bench/bench: $(BENCH_SRC) $(REL_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ibench $(REL_CFLAGS) -O3 $^ -o $@ $(LDLIBS) -lwslay
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) -Ibench $(REL_CFLAGS) -O3 $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lwslay
 
 deps:
 	@scripts/install-deps.sh

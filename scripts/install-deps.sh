@@ -8,14 +8,21 @@ packages=(
   build-essential clang clang-format pkg-config
   libssl-dev zlib1g-dev libcriterion-dev libwslay-dev
   python3 python3-pytest python3-websockets
-  nodejs npm
 )
+
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
+}
 
 missing=()
 for pkg in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" ||
-    missing+=("$pkg")
+  installed "$pkg" || missing+=("$pkg")
 done
+# Node may come from another packaging of nodejs that bundles npm; what the
+# tests need is the two commands, so only install Debian's when they are absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"

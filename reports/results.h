@@ -1,0 +1,68 @@
+/* The results model: one run's verdicts, self-contained (plain strings, no
+ * pointers into the catalogue), so results.json can be read back and
+ * re-rendered without the cases. results.json is the source of truth; every
+ * other format is rendered from this model. Public JSON contract in
+ * reports/json_writer.c's header comment. */
+#ifndef WS_REPORTS_RESULTS_H
+#define WS_REPORTS_RESULTS_H
+
+#include "verdict.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ws_result_wire {
+  double t_ms;
+  const char *dir; /* "tx", "rx", "note" (static strings) */
+  uint8_t *bytes;  /* heap */
+  size_t len;
+  char *note; /* heap or NULL */
+} ws_result_wire;
+
+typedef struct ws_case_result {
+  /* From the case (heap copies). autobahn may be NULL. */
+  char *id, *title, *area, *rfc, *level, *autobahn;
+  enum ws_verdict verdict;
+  char *reason_code; /* short machine code, "" for pass: e.g. "close-code",
+                        "echo-missing", "violation", "no-close", "status",
+                        "timeout", "not-alive", "harness" */
+  char *reason;      /* one human line, "" for pass */
+  char *expected;    /* the pass condition(s) as written in the case */
+  char *observed;    /* what happened, one or a few lines */
+  double duration_ms;
+  bool has_close;    /* a close frame was received from the peer */
+  uint16_t close_code;
+  char *close_reason; /* UTF-8 as received (may be invalid: escape it) */
+  const char *close_by; /* "peer", "harness", "none" (static) */
+  bool close_clean;     /* closing handshake completed and TCP closed */
+  size_t wire_count;
+  ws_result_wire *wire;
+  bool wire_truncated;
+} ws_case_result;
+
+typedef struct ws_run_results {
+  char *tool_version;
+  char *target;
+  char *agent;      /* --agent, or the target URL */
+  char *started_at; /* RFC 3339 UTC */
+  double duration_ms;
+  uint64_t seed;
+  bool interrupted; /* SIGINT/SIGTERM: cases holds what finished */
+  size_t counts[WS_VERDICT_COUNT];
+  size_t case_count, case_cap;
+  ws_case_result *cases;
+} ws_run_results;
+
+void ws_results_init(ws_run_results *r);
+/* Takes ownership of *c's heap fields (c is zeroed). 0 or -1 (ENOMEM). */
+int ws_results_add(ws_run_results *r, ws_case_result *c);
+void ws_case_result_free(ws_case_result *c);
+void ws_results_free(ws_run_results *r);
+
+/* Writes results.json atomically (temporary file in the same directory, then
+ * rename), so a reader never sees half a file. 0 or -1 with err. */
+int ws_results_write_json(const ws_run_results *r, const char *path,
+                          char *err, size_t cap);
+
+#endif
