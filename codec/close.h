@@ -16,14 +16,18 @@
  * Invalid: 0-999, 1004-1006, 1015, 1016-2999, 5000 and above. */
 bool ws_close_code_is_valid(uint16_t code);
 
-/* True for codes RFC 6455 itself defines (not 1012-1014), for graders that
- * want to call those out as informational. */
+/* True for codes RFC 6455 itself allows on the wire (1000-1003, 1007-1011,
+ * 3000-4999; not 1012-1014), for graders that want to call those out as
+ * informational. */
 bool ws_close_code_is_rfc6455(uint16_t code);
 
 /* Parses a close payload. An empty payload gives WS_CLOSE_NO_STATUS and an
  * empty reason. Errors: -WS_E_CLOSE_PAYLOAD_1_BYTE, -WS_E_CONTROL_TOO_LONG
  * (over 125 bytes), -WS_E_CLOSE_CODE_INVALID, -WS_E_CLOSE_REASON_UTF8.
- * *reason points into payload. code/reason/reason_len may be NULL. */
+ * *reason points into payload. code/reason/reason_len may be NULL.
+ * The outputs are set even on error, to what the wire holds (the 2-byte code
+ * and the rest as reason; WS_CLOSE_NO_STATUS and no reason under 2 bytes), so
+ * an observer can report what the peer sent. */
 int ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
                    const uint8_t **reason, size_t *reason_len);
 

@@ -42,19 +42,19 @@
   X(WS_E_TOO_MANY_FRAGMENTS, 1009, 0,                                          \
     "message has more fragments than the configured limit")                    \
   X(WS_E_INVALID_UTF8, 1007, 0, "text message is not valid UTF-8")             \
-  X(WS_E_FRAME_AFTER_CLOSE, 1002, 0, "frame received after a close frame")    \
+  X(WS_E_FRAME_AFTER_CLOSE, 1002, 0, "frame received after a close frame")     \
   /* closing, RFC 6455 5.5.1, 7.4 */                                           \
   X(WS_E_CLOSE_PAYLOAD_1_BYTE, 1002, 0, "close frame with a 1-byte payload")   \
   X(WS_E_CLOSE_CODE_INVALID, 1002, 0, "close code not valid on the wire")      \
   X(WS_E_CLOSE_REASON_UTF8, 1007, 0, "close reason is not valid UTF-8")        \
   /* HTTP/1.1 message syntax, RFC 7230 */                                      \
   X(WS_E_HTTP_SYNTAX, 0, 400, "malformed HTTP message")                        \
-  X(WS_E_HTTP_HEADER_TOO_LARGE, 0, 431, "header block larger than the limit") \
-  X(WS_E_HTTP_TOO_MANY_HEADERS, 0, 431, "more header fields than the limit")  \
-  X(WS_E_HTTP_VERSION, 0, 400, "HTTP version is not 1.1 or later")            \
+  X(WS_E_HTTP_HEADER_TOO_LARGE, 0, 431, "header block larger than the limit")  \
+  X(WS_E_HTTP_TOO_MANY_HEADERS, 0, 431, "more header fields than the limit")   \
+  X(WS_E_HTTP_VERSION, 0, 400, "HTTP version is not 1.1 or later")             \
   /* opening handshake, server side, RFC 6455 4.2.1 */                         \
   X(WS_E_HS_METHOD, 0, 405, "method is not GET")                               \
-  X(WS_E_HS_TARGET, 0, 400, "request-target is not origin or absolute form")  \
+  X(WS_E_HS_TARGET, 0, 400, "request-target is not origin or absolute form")   \
   X(WS_E_HS_NO_HOST, 0, 400, "Host header missing or repeated")                \
   X(WS_E_HS_NO_UPGRADE, 0, 400, "Upgrade header lacks the websocket token")    \
   X(WS_E_HS_NO_CONNECTION_UPGRADE, 0, 400,                                     \
@@ -70,7 +70,7 @@
     "Sec-WebSocket-Extensions does not follow RFC 6455 9.1")                   \
   X(WS_E_HS_TIMEOUT, 0, 408, "handshake not completed before the deadline")    \
   /* opening handshake, client side, RFC 6455 4.1 */                           \
-  X(WS_E_HS_RESPONSE_STATUS, 0, 0, "response status is not 101")              \
+  X(WS_E_HS_RESPONSE_STATUS, 0, 0, "response status is not 101")               \
   X(WS_E_HS_RESPONSE_UPGRADE, 0, 0,                                            \
     "response Upgrade header is not websocket")                                \
   X(WS_E_HS_RESPONSE_CONNECTION, 0, 0,                                         \

@@ -82,8 +82,8 @@ typedef struct ws_frame_event {
   enum ws_frame_event_type type;
   const ws_frame_header *header; /* the current frame; valid for every event
                                     until the next ws_frame_decode call */
-  uint8_t *data;   /* PAYLOAD: points into the caller's buffer */
-  size_t len;      /* PAYLOAD */
+  uint8_t *data;                 /* PAYLOAD: points into the caller's buffer */
+  size_t len;                    /* PAYLOAD */
   uint64_t offset; /* PAYLOAD: offset of data[0] in the frame payload */
   int violation;   /* VIOLATION */
 } ws_frame_event;

@@ -76,7 +76,6 @@ int ws_extensions_parse(const char *value, size_t len, ws_extension_list *out);
 
 /* Writes a canonical header value for the list ("a; x=1, b"), NUL-terminated.
  * Returns its length, or -WS_E_BUFFER_TOO_SMALL. */
-long ws_extensions_format(const ws_extension_list *list, char *out,
-                          size_t cap);
+long ws_extensions_format(const ws_extension_list *list, char *out, size_t cap);
 
 #endif

@@ -59,6 +59,8 @@ void ws_set_random(ws_random_fn fn, void *ctx) {
   random_ctx = fn ? ctx : NULL;
 }
 
-void ws_random_bytes(uint8_t *out, size_t len) { random_fn(out, len, random_ctx); }
+void ws_random_bytes(uint8_t *out, size_t len) {
+  random_fn(out, len, random_ctx);
+}
 
 void ws_mask_key_new(uint8_t key[4]) { ws_random_bytes(key, 4); }

@@ -24,6 +24,8 @@
 #define WS_HTTP_DEFAULT_MAX_BYTES 8192
 #define WS_HTTP_DEFAULT_MAX_FIELDS 64
 
+/* Spans into a parsed message are also NUL-terminated in place (the
+ * separator after each is overwritten), so .ptr can be used as a C string. */
 typedef struct ws_span {
   const char *ptr;
   size_t len;
@@ -51,9 +53,10 @@ typedef struct ws_http_message {
 typedef struct ws_http_parser {
   enum ws_http_kind kind;
   size_t max_bytes, max_fields;
-  char *raw; /* heap, grows to max_bytes */
+  char *raw; /* heap, grows to max_bytes + 1 (room for a final NUL) */
   size_t raw_len, raw_cap;
-  size_t scan; /* where the search for the end of the block resumes */
+  size_t scan;  /* where the search for the end of the block resumes */
+  size_t lines; /* complete lines seen so far (start line + fields) */
   ws_http_field *fields;
   ws_http_message message;
   int result; /* 0 in progress, 1 done, <0 sticky error */
@@ -66,7 +69,8 @@ void ws_http_parser_init(ws_http_parser *p, enum ws_http_kind kind,
 void ws_http_parser_free(ws_http_parser *p);
 
 /* Returns 1 when the header block is complete (ws_http_parser_message() is
- * then valid), 0 when more bytes are needed (all consumed), or -WS_E_x:
+ * then valid, *consumed counts only the bytes up to the blank line), 0 when
+ * more bytes are needed (all consumed), or -WS_E_x:
  * WS_E_HTTP_SYNTAX, WS_E_HTTP_HEADER_TOO_LARGE, WS_E_HTTP_TOO_MANY_HEADERS,
  * WS_E_HTTP_VERSION (major version not 1), WS_E_NOMEM. Errors are sticky. */
 int ws_http_parse(ws_http_parser *p, const uint8_t *buf, size_t len,

@@ -60,13 +60,20 @@ typedef struct ws_message_event {
    * by the reader, valid until the next call on it. */
   const uint8_t *data;
   size_t len;
-  uint32_t fragments; /* TEXT/BINARY: frames the message came in */
-  bool truncated;     /* OBSERVE: over max_message; data holds the first
-                         max_message bytes, len the full length */
+  uint32_t fragments;  /* TEXT/BINARY: frames the message came in */
+  bool truncated;      /* OBSERVE: over max_message; data holds the first
+                          max_message bytes (len of them), full_len the full
+                          length */
   uint16_t close_code; /* CLOSE: WS_CLOSE_NO_STATUS for an empty payload */
   const uint8_t *close_reason;
   size_t close_reason_len;
   int violation; /* VIOLATION */
+  /* Additions after the first contract (backwards compatible): */
+  uint64_t full_len; /* TEXT/BINARY: the message's length on the wire; equals
+                        len unless truncated */
+  bool compressed;   /* TEXT/BINARY: the first frame had RSV1 and RSV1 is in
+                        allowed_rsv (permessage-deflate): data is compressed
+                        and was NOT checked as UTF-8; the inflater must */
 } ws_message_event;
 
 /* Embeddable; fields are private. */
@@ -86,8 +93,21 @@ typedef struct ws_message_reader {
   uint64_t message_len; /* may exceed buf_len when truncated */
   uint8_t control[WS_CONTROL_MAX_PAYLOAD];
   size_t control_len;
-  int error; /* sticky STRICT error, negative */
-  uint8_t pending_violation; /* OBSERVE: a second violation to report */
+  int error; /* sticky error, negative */
+  /* OBSERVE: one frame event can raise several things to report (a frame
+   * after close, a fragmentation rule, two limits, then the message itself).
+   * They are queued here, violations first, and handed out one per call. */
+  uint8_t pending_violations[4]; /* WS_E_x, oldest first */
+  uint8_t pending_count;
+  bool has_deferred;         /* `deferred` is still to be returned */
+  ws_message_event deferred; /* a completed message/control event */
+  bool release_buf;          /* buf was delivered: free it on the next call */
+  bool close_received;       /* a close frame arrived (either policy) */
+  bool after_close_reported; /* OBSERVE: WS_E_FRAME_AFTER_CLOSE given */
+  bool utf8_reported;        /* OBSERVE: this message's UTF-8 error given */
+  bool too_big_reported;     /* OBSERVE: this message's size error given */
+  bool fragments_reported;   /* OBSERVE: fragment count error given */
+  bool compressed;           /* message in progress is RSV1-compressed */
 } ws_message_reader;
 
 void ws_message_reader_init(ws_message_reader *r,
@@ -95,17 +115,23 @@ void ws_message_reader_init(ws_message_reader *r,
 void ws_message_reader_free(ws_message_reader *r);
 
 /* Decodes bytes (unmasked in place). Returns 1 with *ev filled (*consumed may
- * be less than len: call again with the rest), 0 when all input is consumed
- * without a complete event, or a negative -WS_E_x in STRICT mode (sticky;
- * ws_error_close_code() gives the close code to fail with). -WS_E_NOMEM when
- * the message buffer cannot grow. In STRICT mode frames after a received
- * close are consumed and ignored (RFC 6455 5.5.1). */
+ * be less than len, even 0: call again with the rest), 0 when all input is
+ * consumed without a complete event, or a negative -WS_E_x in STRICT mode
+ * (sticky; ws_error_close_code() gives the close code to fail with).
+ * -WS_E_NOMEM when the message buffer cannot grow (sticky, both policies).
+ * In STRICT mode frames after a received close are consumed and ignored
+ * (RFC 6455 5.5.1). OBSERVE may have queued events (a violation before the
+ * message it concerns): a call with len 0 returns them one by one. */
 int ws_message_read(ws_message_reader *r, uint8_t *buf, size_t len,
                     size_t *consumed, ws_message_event *ev);
 
 /* Feeds one frame event from a caller-driven decoder (which must use the same
  * sender/policy). Returns 1 with *ev filled, 0 for no event, <0 as above. A
- * frame-level WS_FRAME_VIOLATION comes back as WS_MSG_VIOLATION. */
+ * frame-level WS_FRAME_VIOLATION comes back as WS_MSG_VIOLATION.
+ * OBSERVE: one frame event may yield several events; after a return of 1 call
+ * again with frame == NULL until it returns 0 (frame == NULL only drains).
+ * Passing a frame while events are queued returns -WS_E_STATE (not sticky)
+ * and leaves the reader unchanged. */
 int ws_message_on_frame(ws_message_reader *r, const ws_frame_event *frame,
                         ws_message_event *ev);
 

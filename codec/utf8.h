@@ -7,7 +7,8 @@
  * the 80; for ED A0 (a surrogate) it is the A0; for F4 90 (> U+10FFFF) the 90.
  * Rejected: overlong forms, surrogates U+D800-DFFF, code points above
  * U+10FFFF, stray continuation bytes, truncated sequences, bytes C0 C1 F5-FF.
- * ASCII runs take a word-at-a-time fast path. */
+ * ASCII runs take a word-at-a-time fast path; on x86 long runs of any text
+ * take a vector fast path (SSSE3/AVX2, chosen at run time). */
 #ifndef WS_UTF8_H
 #define WS_UTF8_H
 
@@ -22,12 +23,11 @@ enum ws_utf8_result {
 };
 
 typedef struct ws_utf8_validator {
-  uint8_t state;     /* private */
-  uint8_t needed;    /* private: continuation bytes still expected */
-  uint8_t lower;     /* private: bounds for the next continuation byte */
-  uint8_t upper;     /* private */
-  bool failed;       /* sticky */
-  uint64_t total;    /* bytes accepted before the first invalid one */
+  uint8_t needed; /* private: continuation bytes still expected */
+  uint8_t lower;  /* private: bounds for the next continuation byte */
+  uint8_t upper;  /* private */
+  bool failed;    /* sticky */
+  uint64_t total; /* bytes accepted before the first invalid one */
 } ws_utf8_validator;
 
 void ws_utf8_init(ws_utf8_validator *v);

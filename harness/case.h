@@ -23,15 +23,15 @@ typedef struct ws_bytes {
 } ws_bytes;
 
 enum ws_step_kind {
-  WS_STEP_FRAME,         /* text/binary/ping/pong/close/close-raw/frame */
-  WS_STEP_FRAGMENTED,    /* fragmented text|binary PAYLOAD in N */
-  WS_STEP_RAW,           /* raw PAYLOAD */
-  WS_STEP_CHOP,          /* chop N (0 = off) */
-  WS_STEP_COALESCE,      /* coalesce */
-  WS_STEP_FLUSH,         /* flush */
-  WS_STEP_WAIT,          /* wait MS */
-  WS_STEP_HANDSHAKE,     /* handshake [options] */
-  WS_STEP_REQUEST,       /* request ... end, or request-bytes */
+  WS_STEP_FRAME,      /* text/binary/ping/pong/close/close-raw/frame */
+  WS_STEP_FRAGMENTED, /* fragmented text|binary PAYLOAD in N */
+  WS_STEP_RAW,        /* raw PAYLOAD */
+  WS_STEP_CHOP,       /* chop N (0 = off) */
+  WS_STEP_COALESCE,   /* coalesce */
+  WS_STEP_FLUSH,      /* flush */
+  WS_STEP_WAIT,       /* wait MS */
+  WS_STEP_HANDSHAKE,  /* handshake [options] */
+  WS_STEP_REQUEST,    /* request ... end, or request-bytes */
 };
 
 /* How a frame step's header is built; mirrors ws_frame_spec (codec/frame.h)
@@ -49,18 +49,18 @@ typedef struct ws_step_frame {
 
 typedef struct ws_step {
   enum ws_step_kind kind;
-  const char *label; /* NULL when unlabelled */
-  int line;          /* in the case file, for messages */
-  bool echo;         /* FRAME/FRAGMENTED: a reply is expected */
-  ws_step_frame frame;       /* FRAME; FRAGMENTED uses opcode */
-  ws_bytes payload;          /* FRAME, FRAGMENTED, RAW, REQUEST (template
-                                already expanded except {host} {path} {key}) */
-  size_t fragment_size;      /* FRAGMENTED */
-  uint64_t number;           /* CHOP size, WAIT ms */
+  const char *label;    /* NULL when unlabelled */
+  int line;             /* in the case file, for messages */
+  bool echo;            /* FRAME/FRAGMENTED: a reply is expected */
+  ws_step_frame frame;  /* FRAME; FRAGMENTED uses opcode */
+  ws_bytes payload;     /* FRAME, FRAGMENTED, RAW, REQUEST (template
+                           already expanded except {host} {path} {key}) */
+  size_t fragment_size; /* FRAGMENTED */
+  uint64_t number;      /* CHOP size, WAIT ms */
   /* HANDSHAKE options (NULL: not sent) and REQUEST's raw template flag. */
   const char *protocols;
   const char *extensions;
-  bool coalesce; /* HANDSHAKE coalesce=yes */
+  bool coalesce;            /* HANDSHAKE coalesce=yes */
   bool request_is_template; /* REQUEST: substitute {host} {path} {key} */
 } ws_step;
 
@@ -70,13 +70,13 @@ enum ws_pred_kind {
   WS_PRED_OTHERWISE,
   WS_PRED_ECHO,
   WS_PRED_PARTIAL_ECHO,
-  WS_PRED_MESSAGES,  /* count in [min, max] */
-  WS_PRED_PONGS,     /* count in [min, max] */
-  WS_PRED_CLOSE,     /* code set */
+  WS_PRED_MESSAGES, /* count in [min, max] */
+  WS_PRED_PONGS,    /* count in [min, max] */
+  WS_PRED_CLOSE,    /* code set */
   WS_PRED_NO_CLOSE,
   WS_PRED_DROP,
-  WS_PRED_BEFORE,    /* label (step index resolved by the parser) */
-  WS_PRED_STATUS,    /* code set */
+  WS_PRED_BEFORE, /* label (step index resolved by the parser) */
+  WS_PRED_STATUS, /* code set */
   WS_PRED_NO_RESPONSE,
   WS_PRED_UPGRADED,
   WS_PRED_HEADER,    /* name, optional value */
@@ -88,9 +88,9 @@ enum ws_pred_kind {
 
 /* A set of close codes or HTTP statuses. */
 typedef struct ws_code_set {
-  bool any;        /* close any / status any */
-  bool empty;      /* close: a close frame without payload */
-  bool valid;      /* close: any code valid on the wire */
+  bool any;         /* close any / status any */
+  bool empty;       /* close: a close frame without payload */
+  bool valid;       /* close: any code valid on the wire */
   uint16_t classes; /* status: bit n set = "nxx" (e.g. bit 4 for 4xx) */
   size_t count;
   uint16_t codes[WS_CODE_SET_MAX];
@@ -98,11 +98,11 @@ typedef struct ws_code_set {
 
 typedef struct ws_predicate {
   enum ws_pred_kind kind;
-  uint32_t min, max;  /* MESSAGES, PONGS */
-  ws_code_set codes;  /* CLOSE, STATUS */
-  size_t step_index;  /* BEFORE: index into steps */
-  const char *name;   /* HEADER, NO_HEADER, BEFORE (the label) */
-  const char *value;  /* HEADER with =VALUE, else NULL */
+  uint32_t min, max; /* MESSAGES, PONGS */
+  ws_code_set codes; /* CLOSE, STATUS */
+  size_t step_index; /* BEFORE: index into steps */
+  const char *name;  /* HEADER, NO_HEADER, BEFORE (the label) */
+  const char *value; /* HEADER with =VALUE, else NULL */
 } ws_predicate;
 
 typedef struct ws_alternative { /* predicates joined by & */
@@ -124,7 +124,7 @@ typedef struct ws_case {
   const char *area;
   const char *rfc;
   enum ws_case_level level;
-  const char *autobahn; /* NULL when none */
+  const char *autobahn;    /* NULL when none */
   const char *description; /* NULL when none */
   uint32_t timeout_ms;
   bool serial;

@@ -20,9 +20,8 @@ void ws_catalogue_free(ws_catalogue *cat);
 /* Parses one case file's text and appends its cases. Returns 0, or -1 with
  * "NAME:LINE: message" in err. On error nothing of that text is added.
  * A case id already in the catalogue is an error. */
-int ws_catalogue_add_text(ws_catalogue *cat, const char *name,
-                          const char *text, size_t len, char *err,
-                          size_t cap);
+int ws_catalogue_add_text(ws_catalogue *cat, const char *name, const char *text,
+                          size_t len, char *err, size_t cap);
 /* Reads a file (at most 1 MiB) and adds it. */
 int ws_catalogue_add_file(ws_catalogue *cat, const char *path, char *err,
                           size_t cap);

@@ -30,8 +30,7 @@ int ws_arg_uint(const char *option, const char *text, uint64_t min,
                 uint64_t max, uint64_t *out) {
   const char *end;
   uint64_t v;
-  if (parse_decimal(text, &v, &end) != 0 || *end != '\0' || v < min ||
-      v > max)
+  if (parse_decimal(text, &v, &end) != 0 || *end != '\0' || v < min || v > max)
     return range_error(option, text, min, max, "a whole number");
   *out = v;
   return 0;
@@ -41,7 +40,7 @@ static int suffix_shift(const char *s) {
   static const struct {
     const char *name;
     int shift;
-  } suffixes[] = {{"", 0},    {"k", 10},  {"kib", 10}, {"m", 20},
+  } suffixes[] = {{"", 0},     {"k", 10}, {"kib", 10}, {"m", 20},
                   {"mib", 20}, {"g", 30}, {"gib", 30}};
   for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
     if (strcasecmp(s, suffixes[i].name) == 0)

@@ -70,8 +70,8 @@ close_fd:
 }
 
 static int handshake(ws_client *c, const ws_url *url,
-                     const ws_client_options *o, int64_t deadline_ms,
-                     char *err, size_t cap) {
+                     const ws_client_options *o, int64_t deadline_ms, char *err,
+                     size_t cap) {
   char request[8192];
   ws_hs_generate_key(c->key);
   ws_hs_client_request req = {.host = url->authority,
@@ -89,15 +89,15 @@ static int handshake(ws_client *c, const ws_url *url,
   int rc = ws_net_send_all(c->fd, request, (size_t)n, deadline_ms);
   if (rc < 0)
     return failf(err, cap, "sending the handshake", rc);
-  if (read_response(c->fd, &c->http, c->rx, &c->rx_off, &c->rx_len,
-                    deadline_ms, err, cap) != 0)
+  if (read_response(c->fd, &c->http, c->rx, &c->rx_off, &c->rx_len, deadline_ms,
+                    err, cap) != 0)
     return -1;
   const ws_http_message *m = ws_http_parser_message(&c->http);
   ws_hs_response_info info;
   rc = ws_hs_validate_response(m, c->key, o->protocols, o->extensions, &info);
   if (rc < 0) {
-    snprintf(err, cap, "handshake refused or invalid (HTTP %d): %s",
-             m->status, ws_error_message(rc));
+    snprintf(err, cap, "handshake refused or invalid (HTTP %d): %s", m->status,
+             ws_error_message(rc));
     return -1;
   }
   return 0;
@@ -147,7 +147,8 @@ int ws_client_send_frame(ws_client *c, const ws_frame_spec *spec,
   if (!frame)
     return -ENOMEM;
   ssize_t n = ws_frame_encode(spec, payload, len, frame, cap);
-  int rc = n < 0 ? -EINVAL : ws_net_send_all(c->fd, frame, (size_t)n, deadline_ms);
+  int rc =
+      n < 0 ? -EINVAL : ws_net_send_all(c->fd, frame, (size_t)n, deadline_ms);
   ws_free(frame);
   return rc;
 }

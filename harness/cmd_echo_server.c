@@ -4,9 +4,9 @@
 #include "echo_server.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -49,8 +49,15 @@ static void raise_fd_limit(void) {
 }
 
 static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
-  enum { OPT_PORT = 256, OPT_HOST, OPT_MAX_MESSAGE, OPT_HS_TIMEOUT,
-         OPT_CLOSE_TIMEOUT, OPT_MAX_CONN, OPT_HELP };
+  enum {
+    OPT_PORT = 256,
+    OPT_HOST,
+    OPT_MAX_MESSAGE,
+    OPT_HS_TIMEOUT,
+    OPT_CLOSE_TIMEOUT,
+    OPT_MAX_CONN,
+    OPT_HELP
+  };
   static const struct option longopts[] = {
       {"port", required_argument, NULL, OPT_PORT},
       {"host", required_argument, NULL, OPT_HOST},

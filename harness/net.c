@@ -55,8 +55,7 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline_ms) {
 int ws_net_connect(const char *host, uint16_t port, int64_t deadline_ms) {
   char service[8];
   snprintf(service, sizeof service, "%u", (unsigned)port);
-  struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                           .ai_socktype = SOCK_STREAM};
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
   struct addrinfo *list = NULL;
   if (getaddrinfo(host, service, &hints, &list) != 0 || !list)
     return -EHOSTUNREACH;

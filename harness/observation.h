@@ -16,24 +16,24 @@
 #define WS_OBS_MAX_WIRE ((size_t)8 << 20)
 
 enum ws_obs_event_kind {
-  WS_OBS_MESSAGE,   /* a complete text or binary message */
+  WS_OBS_MESSAGE, /* a complete text or binary message */
   WS_OBS_PONG,
-  WS_OBS_PING,      /* answered by the harness, not matched */
+  WS_OBS_PING, /* answered by the harness, not matched */
   WS_OBS_CLOSE,
   WS_OBS_VIOLATION, /* the peer broke a rule: violation = WS_E_x */
 };
 
 typedef struct ws_obs_event {
   enum ws_obs_event_kind kind;
-  double t_ms;           /* since the case started */
-  size_t steps_started;  /* steps the runner had started when it arrived */
-  uint8_t opcode;        /* MESSAGE: WS_OP_TEXT or WS_OP_BINARY */
-  uint8_t *data;         /* MESSAGE/PONG/PING: payload (heap); CLOSE: reason */
+  double t_ms;          /* since the case started */
+  size_t steps_started; /* steps the runner had started when it arrived */
+  uint8_t opcode;       /* MESSAGE: WS_OP_TEXT or WS_OP_BINARY */
+  uint8_t *data;        /* MESSAGE/PONG/PING: payload (heap); CLOSE: reason */
   size_t len;
-  uint64_t full_len;     /* MESSAGE: may exceed len when cut */
-  uint16_t close_code;   /* CLOSE: 1005 when the payload was empty */
-  bool close_empty;      /* CLOSE */
-  int violation;         /* VIOLATION: positive WS_E_x */
+  uint64_t full_len;   /* MESSAGE: may exceed len when cut */
+  uint16_t close_code; /* CLOSE: 1005 when the payload was empty */
+  bool close_empty;    /* CLOSE */
+  int violation;       /* VIOLATION: positive WS_E_x */
 } ws_obs_event;
 
 typedef struct ws_obs_header {
@@ -48,7 +48,7 @@ typedef struct ws_wire_entry {
   enum ws_wire_dir dir;
   uint8_t *bytes; /* TX/RX */
   size_t len;
-  char *note;     /* NOTE, or a comment on TX/RX ("step 3: frame text"), or NULL */
+  char *note; /* NOTE, or a comment on TX/RX ("step 3: frame text"), or NULL */
 } ws_wire_entry;
 
 typedef struct ws_observation {
@@ -57,26 +57,26 @@ typedef struct ws_observation {
   int status;
   size_t header_count;
   ws_obs_header *headers;
-  bool upgraded;        /* 101 and valid for the request sent */
-  int upgrade_error;    /* WS_E_HS_RESPONSE_x when not upgraded (positive) */
+  bool upgraded;     /* 101 and valid for the request sent */
+  int upgrade_error; /* WS_E_HS_RESPONSE_x when not upgraded (positive) */
 
   /* Frames and messages received after the upgrade, in order. */
   size_t event_count;
   ws_obs_event *events;
 
   /* How the connection ended. */
-  bool peer_closed_tcp;  /* EOF or reset from the peer */
-  bool peer_reset;       /* ... and it was a reset */
+  bool peer_closed_tcp; /* EOF or reset from the peer */
+  bool peer_reset;      /* ... and it was a reset */
   double tcp_end_t_ms;
   size_t tcp_end_steps_started;
-  bool close_sent;          /* the harness sent a close frame */
-  bool closing_handshake;   /* close frames went both ways */
-  bool peer_closed_first;   /* after the closing handshake the peer closed
-                               TCP before the harness did */
-  bool deadline_hit;        /* the case deadline passed with the connection
-                               still open */
-  size_t steps_started;     /* steps started in all */
-  int send_error;           /* errno of the first failed write, or 0 */
+  bool close_sent;        /* the harness sent a close frame */
+  bool closing_handshake; /* close frames went both ways */
+  bool peer_closed_first; /* after the closing handshake the peer closed
+                             TCP before the harness did */
+  bool deadline_hit;      /* the case deadline passed with the connection
+                             still open */
+  size_t steps_started;   /* steps started in all */
+  int send_error;         /* errno of the first failed write, or 0 */
 
   /* Liveness probe (only when the case asks for `alive`). */
   int alive; /* -1 not probed, 0 dead, 1 alive */

@@ -18,9 +18,9 @@ typedef struct ws_run_options {
                            the case id: the same seed sends the same bytes */
   const char *origin;   /* Origin header or NULL */
   const char *extra_headers; /* "K: V\r\n" lines or NULL (--header) */
-  bool record_all_wire; /* keep the wire log for every case, not only for
-                           failed/non-strict ones (decided after grading:
-                           the runner always records, within the bound) */
+  bool record_all_wire;      /* keep the wire log for every case, not only for
+                                failed/non-strict ones (decided after grading:
+                                the runner always records, within the bound) */
 } ws_run_options;
 
 /* Runs one case on a fresh connection and fills *obs (initialised by the

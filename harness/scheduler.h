@@ -18,8 +18,8 @@ typedef void (*ws_case_done_fn)(const ws_case *c, ws_observation *obs,
                                 void *ctx);
 
 typedef struct ws_schedule_options {
-  int jobs;                           /* worker threads, >= 1 */
-  volatile sig_atomic_t *stop;        /* non-zero: start no new case */
+  int jobs;                    /* worker threads, >= 1 */
+  volatile sig_atomic_t *stop; /* non-zero: start no new case */
   ws_case_done_fn done;
   void *ctx;
   int unreachable_after; /* consecutive cases that could not even connect

@@ -5,8 +5,8 @@
  * until the full case catalogue (`wsprobe test`) exists. */
 #include "cli_args.h"
 #include "client.h"
-#include "close.h"
 #include "clock.h"
+#include "close.h"
 #include "commands.h"
 #include "echo_server.h"
 #include "errors.h"
@@ -52,8 +52,9 @@ static int next_event(struct check_context *ctx, ws_client *c,
   for (;;) {
     int rc = ws_client_next(c, ev, deadline(ctx));
     if (rc <= 0)
-      return failed(ctx, "%s", rc == 0 ? "connection closed"
-                                       : "no event before the deadline");
+      return failed(ctx, "%s",
+                    rc == 0 ? "connection closed"
+                            : "no event before the deadline");
     if (ev->type == WS_MSG_VIOLATION)
       return failed(ctx, "server violated the protocol: %s",
                     ws_error_message(ev->violation));
@@ -71,8 +72,7 @@ static int expect_message(struct check_context *ctx, ws_client *c, int type,
   if ((int)ev.type != type)
     return failed(ctx, "expected event type %d, got %d", type, (int)ev.type);
   if (ev.len != len || (len && memcmp(ev.data, data, len) != 0))
-    return failed(ctx, "payload differs: sent %zu bytes, got %zu", len,
-                  ev.len);
+    return failed(ctx, "payload differs: sent %zu bytes, got %zu", len, ev.len);
   return 0;
 }
 
@@ -86,8 +86,7 @@ static int expect_close(struct check_context *ctx, ws_client *c,
     return failed(ctx, "expected a close frame, got event type %d",
                   (int)ev.type);
   if (ev.close_code != code)
-    return failed(ctx, "expected close code %u, got %u", code,
-                  ev.close_code);
+    return failed(ctx, "expected close code %u, got %u", code, ev.close_code);
   int rc = ws_client_next(c, &ev, deadline(ctx));
   if (rc != 0)
     return failed(ctx, "server did not close TCP after the close (%s)",
@@ -235,9 +234,8 @@ static int expect_refusal(struct check_context *ctx, const char *headers,
     const ws_span *version = ws_http_field_get(m, "Sec-WebSocket-Version", 0);
     if (m->status != status)
       rc = failed(ctx, "expected HTTP %d, got %d", status, m->status);
-    else if (wants_version_header &&
-             !(version && version->len == 2 &&
-               memcmp(version->ptr, "13", 2) == 0))
+    else if (wants_version_header && !(version && version->len == 2 &&
+                                       memcmp(version->ptr, "13", 2) == 0))
       rc = failed(ctx, "refusal lacks Sec-WebSocket-Version: 13");
   }
   ws_http_parser_free(&response);
@@ -246,8 +244,8 @@ static int expect_refusal(struct check_context *ctx, const char *headers,
 
 static int check_version_refusal(struct check_context *ctx) {
   char headers[512];
-  snprintf(headers, sizeof headers,
-           "Host: %s\r\nSec-WebSocket-Version: 8\r\n", ctx->url->authority);
+  snprintf(headers, sizeof headers, "Host: %s\r\nSec-WebSocket-Version: 8\r\n",
+           ctx->url->authority);
   return expect_refusal(ctx, headers, 426, true);
 }
 
@@ -269,7 +267,8 @@ static const struct {
     {"invalid UTF-8 fails with 1007", check_invalid_utf8},
     {"unmasked client frame fails with 1002", check_unmasked},
     {"reserved opcode fails with 1002", check_reserved_opcode},
-    {"Sec-WebSocket-Version: 8 refused with 426 + version", check_version_refusal},
+    {"Sec-WebSocket-Version: 8 refused with 426 + version",
+     check_version_refusal},
     {"request without Host refused with 400", check_missing_host},
 };
 
@@ -300,7 +299,8 @@ static int run_against_builtin(int timeout_ms) {
   ws_echo_server *server;
   int rc = ws_echo_server_open(&options, &server);
   if (rc < 0) {
-    fprintf(stderr, "wsprobe: selfcheck: cannot start the reference server: %s\n",
+    fprintf(stderr,
+            "wsprobe: selfcheck: cannot start the reference server: %s\n",
             strerror(-rc));
     return WS_EXIT_USAGE;
   }

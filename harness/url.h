@@ -9,11 +9,11 @@
 #define WS_URL_PATH_MAX 2048
 
 typedef struct ws_url {
-  bool secure;                  /* wss:// */
-  char host[WS_URL_HOST_MAX];   /* without brackets for IPv6 */
-  uint16_t port;                /* 80 / 443 when absent */
+  bool secure;                /* wss:// */
+  char host[WS_URL_HOST_MAX]; /* without brackets for IPv6 */
+  uint16_t port;              /* 80 / 443 when absent */
   bool port_given;
-  char path[WS_URL_PATH_MAX];   /* resource name: path and query, "/" at least */
+  char path[WS_URL_PATH_MAX]; /* resource name: path and query, "/" at least */
   char authority[WS_URL_HOST_MAX + 8]; /* the Host header value */
 } ws_url;
 

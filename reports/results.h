@@ -31,9 +31,9 @@ typedef struct ws_case_result {
   char *expected;    /* the pass condition(s) as written in the case */
   char *observed;    /* what happened, one or a few lines */
   double duration_ms;
-  bool has_close;    /* a close frame was received from the peer */
+  bool has_close; /* a close frame was received from the peer */
   uint16_t close_code;
-  char *close_reason; /* UTF-8 as received (may be invalid: escape it) */
+  char *close_reason;   /* UTF-8 as received (may be invalid: escape it) */
   const char *close_by; /* "peer", "harness", "none" (static) */
   bool close_clean;     /* closing handshake completed and TCP closed */
   size_t wire_count;
@@ -62,7 +62,7 @@ void ws_results_free(ws_run_results *r);
 
 /* Writes results.json atomically (temporary file in the same directory, then
  * rename), so a reader never sees half a file. 0 or -1 with err. */
-int ws_results_write_json(const ws_run_results *r, const char *path,
-                          char *err, size_t cap);
+int ws_results_write_json(const ws_run_results *r, const char *path, char *err,
+                          size_t cap);
 
 #endif

@@ -23,8 +23,8 @@ typedef struct ws_server_config {
   uint32_t max_fragments;  /* default WS_DEFAULT_MAX_FRAGMENTS */
   size_t max_header_bytes; /* default WS_HTTP_DEFAULT_MAX_BYTES */
   size_t max_headers;      /* default WS_HTTP_DEFAULT_MAX_FIELDS */
-  size_t max_backlog; /* output bytes queued before input is paused;
-                         default 2 * max_message + 64 KiB */
+  size_t max_backlog;      /* output bytes queued before input is paused;
+                              default 2 * max_message + 64 KiB */
 } ws_server_config;
 
 void ws_server_config_defaults(ws_server_config *config);
@@ -46,6 +46,12 @@ void ws_conn_free(ws_conn *conn);
  * Everything is consumed: partial frames are kept in the codec's state.
  * Returns 0, or -WS_E_NOMEM (the connection is then DONE). */
 int ws_conn_receive(ws_conn *conn, uint8_t *buf, size_t len);
+
+/* Starts a closing handshake from our side (e.g. 1001 on shutdown): queues a
+ * close with `code` and enters CLOSING, where the closing deadline applies
+ * and the peer's close ends the connection. Returns 0, -WS_E_STATE when not
+ * OPEN, or -WS_E_NOMEM (the connection is then DONE). */
+int ws_conn_start_close(ws_conn *conn, uint16_t code);
 
 /* The peer half-closed or reset: no more input will come. */
 void ws_conn_peer_closed(ws_conn *conn);

@@ -15,13 +15,14 @@
 #include <stdint.h>
 
 typedef struct ws_echo_server_options {
-  const char *host;          /* numeric IPv4/IPv6 address; "127.0.0.1" when NULL */
-  uint16_t port;             /* 0: an ephemeral port */
-  ws_server_config conn;     /* per-connection limits */
-  int handshake_timeout_ms;  /* 0: 10000. Slow or stalled handshakes end */
-  int closing_timeout_ms;    /* 0: 5000. Peer never answers our close */
-  size_t max_connections;    /* 0: 100000; over it new connections are
-                                accepted and closed at once */
+  const char *host;         /* numeric IPv4/IPv6 address ("::1" or "[::1]");
+                               "127.0.0.1" when NULL */
+  uint16_t port;            /* 0: an ephemeral port */
+  ws_server_config conn;    /* per-connection limits */
+  int handshake_timeout_ms; /* 0: 10000. Slow or stalled handshakes end */
+  int closing_timeout_ms;   /* 0: 5000. Peer never answers our close */
+  size_t max_connections;   /* 0: 100000; over it new connections are
+                               accepted and closed at once */
 } ws_echo_server_options;
 
 void ws_echo_server_options_defaults(ws_echo_server_options *options);

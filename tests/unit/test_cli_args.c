@@ -14,8 +14,7 @@ Test(cli_args, whole_numbers_in_range, .init = cr_redirect_stderr) {
   cr_assert_eq(ws_arg_uint("--port", "12a", 0, 65535, &v), -1);
   cr_assert_eq(ws_arg_uint("--port", "", 0, 65535, &v), -1);
   cr_assert_eq(ws_arg_uint("--port", " 1", 0, 65535, &v), -1);
-  cr_assert_eq(ws_arg_uint("--n", "99999999999999999999999", 0, UINT64_MAX,
-                           &v),
+  cr_assert_eq(ws_arg_uint("--n", "99999999999999999999999", 0, UINT64_MAX, &v),
                -1);
   cr_assert_eq(v, 65535, "a failed parse must not change the output");
 }
@@ -32,8 +31,7 @@ Test(cli_args, byte_counts_with_suffixes, .init = cr_redirect_stderr) {
   cr_assert_eq(v, 1u << 30);
   cr_assert_eq(ws_arg_bytes("--max", "1T", 1, UINT64_MAX, &v), -1);
   cr_assert_eq(ws_arg_bytes("--max", "0", 1, UINT64_MAX, &v), -1);
-  cr_assert_eq(ws_arg_bytes("--max", "99999999999999G", 1, UINT64_MAX, &v),
-               -1);
+  cr_assert_eq(ws_arg_bytes("--max", "99999999999999G", 1, UINT64_MAX, &v), -1);
 }
 
 Test(cli_args, error_message_names_the_option, .init = cr_redirect_stderr) {

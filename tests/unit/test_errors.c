@@ -12,8 +12,7 @@ Test(errors, ok_has_a_name_and_no_codes) {
 Test(errors, both_signs_give_the_same_row) {
   cr_assert_str_eq(ws_error_name(-WS_E_RESERVED_OPCODE),
                    "WS_E_RESERVED_OPCODE");
-  cr_assert_str_eq(ws_error_name(WS_E_RESERVED_OPCODE),
-                   "WS_E_RESERVED_OPCODE");
+  cr_assert_str_eq(ws_error_name(WS_E_RESERVED_OPCODE), "WS_E_RESERVED_OPCODE");
   cr_assert_str_eq(ws_error_message(-WS_E_INVALID_UTF8),
                    ws_error_message(WS_E_INVALID_UTF8));
 }
