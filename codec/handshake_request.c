@@ -4,9 +4,9 @@
 
 #include "errors.h"
 #include "hooks.h"
+#include "strbuf.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -233,59 +233,28 @@ void ws_hs_generate_key(char out[WS_KEY_LEN + 1]) {
   out[WS_KEY_LEN] = '\0';
 }
 
-/* A bounded string builder: the first overflow sticks, so a chain of appends
- * needs one check at the end. */
-struct builder {
-  char *out;
-  size_t cap;
-  size_t len;
-  bool overflow;
-};
-
-__attribute__((format(printf, 2, 3))) static void emit(struct builder *b,
-                                                       const char *fmt, ...) {
-  if (b->overflow)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b->out + b->len, b->cap - b->len, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= b->cap - b->len) {
-    b->overflow = true;
-    return;
-  }
-  b->len += (size_t)n;
-}
-
-static ssize_t finish(struct builder *b) {
-  if (b->overflow) {
-    if (b->cap > 0)
-      b->out[0] = '\0';
-    return -WS_E_BUFFER_TOO_SMALL;
-  }
-  return (ssize_t)b->len;
-}
-
 ssize_t ws_hs_build_request(char *out, size_t cap,
                             const ws_hs_client_request *request) {
   if (!out || !request || !request->host || !request->key)
     return -WS_E_INVALID_ARGUMENT;
-  struct builder b = {out, cap, 0, cap == 0};
+  ws_strbuf b;
+  ws_strbuf_init(&b, out, cap);
   /* RFC 6455 4.1: a GET request, HTTP/1.1, with Host, Upgrade, Connection,
    * Sec-WebSocket-Key and Sec-WebSocket-Version: 13; the rest is optional. */
-  emit(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n",
-       request->path ? request->path : "/", request->host);
-  emit(&b, "Upgrade: websocket\r\nConnection: Upgrade\r\n");
-  emit(&b, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
-       request->key);
+  ws_strbuf_printf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n",
+                   request->path ? request->path : "/", request->host);
+  ws_strbuf_printf(&b, "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+  ws_strbuf_printf(&b, "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
+                   request->key);
   if (request->origin)
-    emit(&b, "Origin: %s\r\n", request->origin);
+    ws_strbuf_printf(&b, "Origin: %s\r\n", request->origin);
   if (request->protocols)
-    emit(&b, "Sec-WebSocket-Protocol: %s\r\n", request->protocols);
+    ws_strbuf_printf(&b, "Sec-WebSocket-Protocol: %s\r\n", request->protocols);
   if (request->extensions)
-    emit(&b, "Sec-WebSocket-Extensions: %s\r\n", request->extensions);
+    ws_strbuf_printf(&b, "Sec-WebSocket-Extensions: %s\r\n",
+                     request->extensions);
   if (request->extra_headers)
-    emit(&b, "%s", request->extra_headers);
-  emit(&b, "\r\n");
-  return finish(&b);
+    ws_strbuf_printf(&b, "%s", request->extra_headers);
+  ws_strbuf_printf(&b, "\r\n");
+  return ws_strbuf_finish(&b);
 }

@@ -4,9 +4,9 @@
 #include "handshake.h"
 
 #include "errors.h"
+#include "strbuf.h"
 
 #include <openssl/evp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,56 +34,24 @@ int ws_hs_accept_value(const char *key, size_t key_len,
 
 /* ---- building responses -------------------------------------------------- */
 
-/* A bounded string builder: the first overflow sticks, so a chain of appends
- * needs one check at the end. */
-struct builder {
-  char *out;
-  size_t cap;
-  size_t len;
-  bool overflow;
-};
-
-__attribute__((format(printf, 2, 3))) static void emit(struct builder *b,
-                                                       const char *fmt, ...) {
-  if (b->overflow)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b->out + b->len, b->cap - b->len, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= b->cap - b->len) {
-    b->overflow = true;
-    return;
-  }
-  b->len += (size_t)n;
-}
-
-static ssize_t finish(struct builder *b) {
-  if (b->overflow) {
-    if (b->cap > 0)
-      b->out[0] = '\0';
-    return -WS_E_BUFFER_TOO_SMALL;
-  }
-  return (ssize_t)b->len;
-}
-
 ssize_t ws_hs_build_response(char *out, size_t cap, const char *accept,
                              const char *protocol, const char *extensions) {
   if (!out || !accept)
     return -WS_E_INVALID_ARGUMENT;
-  struct builder b = {out, cap, 0, cap == 0};
+  ws_strbuf b;
+  ws_strbuf_init(&b, out, cap);
   /* RFC 6455 4.2.2 item 5: the status line, "Upgrade: websocket",
    * "Connection: Upgrade" and Sec-WebSocket-Accept, then the optional
    * subprotocol and extensions the server selected. */
-  emit(&b, "HTTP/1.1 101 Switching Protocols\r\n");
-  emit(&b, "Upgrade: websocket\r\nConnection: Upgrade\r\n");
-  emit(&b, "Sec-WebSocket-Accept: %s\r\n", accept);
+  ws_strbuf_printf(&b, "HTTP/1.1 101 Switching Protocols\r\n");
+  ws_strbuf_printf(&b, "Upgrade: websocket\r\nConnection: Upgrade\r\n");
+  ws_strbuf_printf(&b, "Sec-WebSocket-Accept: %s\r\n", accept);
   if (protocol)
-    emit(&b, "Sec-WebSocket-Protocol: %s\r\n", protocol);
+    ws_strbuf_printf(&b, "Sec-WebSocket-Protocol: %s\r\n", protocol);
   if (extensions)
-    emit(&b, "Sec-WebSocket-Extensions: %s\r\n", extensions);
-  emit(&b, "\r\n");
-  return finish(&b);
+    ws_strbuf_printf(&b, "Sec-WebSocket-Extensions: %s\r\n", extensions);
+  ws_strbuf_printf(&b, "\r\n");
+  return ws_strbuf_finish(&b);
 }
 
 /* RFC 7231 6 reason phrases for the statuses the error table uses; 431 is
@@ -113,30 +81,32 @@ ssize_t ws_hs_build_refusal(char *out, size_t cap, int error) {
   if (status == 0)
     status = 500;
   const char *message = ws_error_message(error);
-  struct builder b = {out, cap, 0, cap == 0};
-  emit(&b, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
-  emit(&b, "Content-Type: text/plain\r\nContent-Length: %zu\r\n",
-       strlen(message) + 1);
+  ws_strbuf b;
+  ws_strbuf_init(&b, out, cap);
+  ws_strbuf_printf(&b, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+  ws_strbuf_printf(&b, "Content-Type: text/plain\r\nContent-Length: %zu\r\n",
+                   strlen(message) + 1);
   if (status == 426) {
     /* RFC 7231 6.5.15: a 426 MUST carry an Upgrade header naming the
      * protocol; RFC 7230 6.7: whoever sends Upgrade MUST also list "upgrade"
      * in Connection. "close" stays: the connection ends after the body. */
-    emit(&b, "Upgrade: websocket\r\nConnection: Upgrade, close\r\n");
+    ws_strbuf_printf(&b,
+                     "Upgrade: websocket\r\nConnection: Upgrade, close\r\n");
   } else {
-    emit(&b, "Connection: close\r\n");
+    ws_strbuf_printf(&b, "Connection: close\r\n");
   }
   /* RFC 7231 6.5.5: a 405 MUST list the allowed methods in Allow. */
   if (status == 405)
-    emit(&b, "Allow: GET\r\n");
+    ws_strbuf_printf(&b, "Allow: GET\r\n");
   /* RFC 6455 4.4: when the version is not understood, the server "MUST
    * abort the WebSocket handshake ... and instead send an appropriate HTTP
    * error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version|
    * header field indicating the version(s) the server is capable of
    * understanding." */
   if (error == WS_E_HS_VERSION || error == -WS_E_HS_VERSION)
-    emit(&b, "Sec-WebSocket-Version: 13\r\n");
-  emit(&b, "\r\n%s\n", message);
-  return finish(&b);
+    ws_strbuf_printf(&b, "Sec-WebSocket-Version: 13\r\n");
+  ws_strbuf_printf(&b, "\r\n%s\n", message);
+  return ws_strbuf_finish(&b);
 }
 
 /* ---- permessage-deflate parameters (RFC 7692 7.1) ------------------------ */
