@@ -13,9 +13,10 @@
  * Violations of one header are reported in a fixed order, the order of the
  * checks below, which is also the order of the bytes they depend on:
  *   byte 1:          RESERVED_OPCODE, RESERVED_BITS, CONTROL_FRAGMENTED
- *   byte 2:          UNMASKED_FRAME / MASKED_FRAME, CONTROL_TOO_LONG,
- *                    FRAME_TOO_BIG (7-bit lengths)
- *   extended length: LENGTH_TOP_BIT, FRAME_TOO_BIG, NON_MINIMAL_LENGTH
+ *   byte 2:          UNMASKED_FRAME / MASKED_FRAME, FRAME_TOO_BIG (7-bit
+ *                    lengths)
+ *   extended length: CONTROL_TOO_LONG, LENGTH_TOP_BIT, FRAME_TOO_BIG,
+ *                    NON_MINIMAL_LENGTH
  * STRICT mode stops at the first of them; OBSERVE reports all of them, after
  * the HEADER event, in that order.
  *
@@ -165,12 +166,10 @@ static int check_byte2(ws_frame_decoder *dec) {
   if (dec->config.sender == WS_SENDER_SERVER && h->masked &&
       (rc = violate(dec, WS_E_MASKED_FRAME)) < 0)
     return rc;
-  /* RFC 6455 5.5: All control frames MUST have a payload length of 125 bytes
-   * or less and MUST NOT be fragmented. A 7-bit field of 126 or 127 announces
-   * an extended length, which a valid control frame never needs. */
-  if (ws_opcode_is_control(h->opcode) && len7 > WS_CONTROL_MAX_PAYLOAD &&
-      (rc = violate(dec, WS_E_CONTROL_TOO_LONG)) < 0)
-    return rc;
+  /* A control frame announcing an extended length (7-bit field 126 or 127)
+   * is judged once that length is in: RFC 6455 5.5 limits the payload to 125
+   * bytes, and a short payload in a long length field is only a non-minimal
+   * encoding, treated as for data frames (check_extended_length). */
   if (h->length_size == 0)
     return check_limit(dec);
   return 0;
@@ -184,6 +183,11 @@ static int check_extended_length(ws_frame_decoder *dec) {
   for (unsigned i = 0; i < h->length_size; i++)
     v = (v << 8) | dec->header_buf[2 + i];
   h->length = v;
+  /* RFC 6455 5.5: All control frames MUST have a payload length of 125 bytes
+   * or less and MUST NOT be fragmented. */
+  if (ws_opcode_is_control(h->opcode) && v > WS_CONTROL_MAX_PAYLOAD &&
+      (rc = violate(dec, WS_E_CONTROL_TOO_LONG)) < 0)
+    return rc;
   /* RFC 6455 5.2: If 127, the following 8 bytes interpreted as a 64-bit
    * unsigned integer (the most significant bit MUST be 0) are the payload
    * length. */

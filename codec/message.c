@@ -313,6 +313,9 @@ static int on_header(ws_message_reader *r, const ws_frame_header *h) {
   }
   if (ws_opcode_is_control(h->opcode)) {
     r->control_len = 0;
+    ws_utf8_init(&r->close_reason_utf8);
+    r->close_code_reported = false;
+    r->close_reason_reported = false;
     return 0;
   }
   r->frame_is_data = true;
@@ -333,12 +336,37 @@ static void collect_control(ws_message_reader *r, const uint8_t *data,
   r->control_len += n;
 }
 
+/* RFC 6455 7.4 and 8.1, checked as the close payload arrives rather than at
+ * its end, for the same reason text is: a peer must not be able to hold a
+ * connection open by trickling an invalid close. bytes_before is how much of
+ * the payload had arrived before this chunk. */
+static int check_close_so_far(ws_message_reader *r, size_t bytes_before) {
+  if (bytes_before < 2 && r->control_len >= 2) {
+    uint16_t code = (uint16_t)(r->control[0] << 8 | r->control[1]);
+    if (!ws_close_code_is_valid(code)) {
+      r->close_code_reported = true;
+      int rc = violation(r, WS_E_CLOSE_CODE_INVALID);
+      if (rc < 0)
+        return rc;
+    }
+  }
+  size_t from = bytes_before < 2 ? 2 : bytes_before;
+  if (r->control_len > from && !r->close_reason_reported &&
+      ws_utf8_feed(&r->close_reason_utf8, r->control + from,
+                   r->control_len - from, NULL) == WS_UTF8_INVALID) {
+    r->close_reason_reported = true;
+    return violation(r, WS_E_CLOSE_REASON_UTF8);
+  }
+  return 0;
+}
+
 static int on_payload(ws_message_reader *r, const uint8_t *data, size_t len) {
   if (r->skip_frame || len == 0)
     return 0;
   if (!r->frame_is_data) {
+    size_t before = r->control_len;
     collect_control(r, data, len);
-    return 0;
+    return r->frame_opcode == WS_OP_CLOSE ? check_close_so_far(r, before) : 0;
   }
   if (r->message_opcode == WS_OP_TEXT && !r->compressed && !r->utf8_reported) {
     /* RFC 6455 8.1: "When an endpoint is to interpret a byte stream as UTF-8
@@ -396,7 +424,10 @@ static int on_close(ws_message_reader *r) {
    * recovery: report, then deliver what could be parsed. */
   int rc =
       ws_close_parse(r->control, r->control_len, &code, &reason, &reason_len);
-  if (rc < 0) {
+  bool reported_already =
+      (rc == -WS_E_CLOSE_CODE_INVALID && r->close_code_reported) ||
+      (rc == -WS_E_CLOSE_REASON_UTF8 && r->close_reason_reported);
+  if (rc < 0 && !reported_already) {
     rc = violation(r, rc);
     if (rc < 0)
       return rc;

@@ -108,6 +108,10 @@ typedef struct ws_message_reader {
   bool too_big_reported;     /* OBSERVE: this message's size error given */
   bool fragments_reported;   /* OBSERVE: fragment count error given */
   bool compressed;           /* message in progress is RSV1-compressed */
+  /* A close frame's code and reason are checked as their bytes arrive. */
+  ws_utf8_validator close_reason_utf8;
+  bool close_code_reported;   /* this close's invalid code was reported */
+  bool close_reason_reported; /* this close's invalid reason was reported */
 } ws_message_reader;
 
 void ws_message_reader_init(ws_message_reader *r,

@@ -387,10 +387,10 @@ static const bad_frame bad_frames[] = {
     BAD("\x81\x05Hello", C, 0, 2, WS_E_UNMASKED_FRAME, WS_E_UNMASKED_FRAME),
     BAD("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58", S, 0, 2,
         WS_E_MASKED_FRAME, WS_E_MASKED_FRAME),
-    /* control frames with a 7-bit length field over 125 */
-    BAD("\x89\x7E\x00\x7E\x63", S, 0, 2, WS_E_CONTROL_TOO_LONG,
+    /* control frames over 125 bytes, judged once the extended length is in */
+    BAD("\x89\x7E\x00\x7E\x63", S, 0, 4, WS_E_CONTROL_TOO_LONG,
         WS_E_CONTROL_TOO_LONG),
-    BAD("\x8A\x7F\0\0\0\0\0\1\0\0", S, 0, 2, WS_E_CONTROL_TOO_LONG,
+    BAD("\x8A\x7F\0\0\0\0\0\1\0\0", S, 0, 10, WS_E_CONTROL_TOO_LONG,
         WS_E_CONTROL_TOO_LONG),
     /* 64-bit lengths with the top bit set: 2^63 and 2^64-1 */
     BAD(TOP_BIT_LEN "a", S, 0, 10, WS_E_LENGTH_TOP_BIT, WS_E_LENGTH_TOP_BIT),
@@ -414,9 +414,9 @@ static const bad_frame bad_frames[] = {
     BAD("\x31\x01\x61", C, 0, 1, WS_E_RESERVED_BITS, WS_E_RESERVED_BITS,
         WS_E_UNMASKED_FRAME),
     BAD("\x89\x7F\0\0\0\0\0\0\0\5", C, 0, 2, WS_E_UNMASKED_FRAME,
-        WS_E_UNMASKED_FRAME, WS_E_CONTROL_TOO_LONG, WS_E_NON_MINIMAL_LENGTH),
-    BAD("\x89\x7E\x00\x05", S, 0, 2, WS_E_CONTROL_TOO_LONG,
-        WS_E_CONTROL_TOO_LONG, WS_E_NON_MINIMAL_LENGTH),
+        WS_E_UNMASKED_FRAME, WS_E_NON_MINIMAL_LENGTH),
+    /* a short control payload in a long length field is only non-minimal */
+    BAD("\x89\x7E\x00\x05hello", S, 0, 0, 0, WS_E_NON_MINIMAL_LENGTH),
 };
 #undef S
 #undef C
@@ -497,9 +497,9 @@ Test(malformed, strict_error_is_sticky_and_header_readable) {
   uint8_t in[] = {0x89, 0x7E, 0x00, 0x7E, 'c'};
   ws_frame_decoder_init(&dec, &server_strict);
   cr_assert_eq(decode_once(&dec, in, sizeof in), -WS_E_CONTROL_TOO_LONG);
-  cr_assert_eq(last_used, 2, "fail fast: the length bytes are not read");
+  cr_assert_eq(last_used, 4, "fail fast: the payload is not read");
   for (int i = 0; i < 2; i++) { /* sticky, and consumes nothing more */
-    cr_assert_eq(decode_once(&dec, in + 2, 3), -WS_E_CONTROL_TOO_LONG);
+    cr_assert_eq(decode_once(&dec, in + 4, 1), -WS_E_CONTROL_TOO_LONG);
     cr_assert_eq(last_used, 0);
   }
   const ws_frame_header *h = ws_frame_decoder_header(&dec);
