@@ -14,6 +14,8 @@
 #define WS_CASE_MAX_STEPS 4096
 #define WS_CASE_MAX_PAYLOAD ((size_t)64 << 20)
 #define WS_CASE_DEFAULT_TIMEOUT_MS 2000
+#define WS_CASE_MAX_FILE ((size_t)1 << 20) /* bytes of one case file */
+#define WS_CASE_MAX_ROWS 4096              /* rows of one <table> */
 
 enum ws_case_level { WS_LEVEL_MUST, WS_LEVEL_SHOULD, WS_LEVEL_MAY };
 
@@ -98,11 +100,13 @@ typedef struct ws_code_set {
 
 typedef struct ws_predicate {
   enum ws_pred_kind kind;
-  uint32_t min, max; /* MESSAGES, PONGS */
-  ws_code_set codes; /* CLOSE, STATUS */
-  size_t step_index; /* BEFORE: index into steps */
-  const char *name;  /* HEADER, NO_HEADER, BEFORE (the label) */
-  const char *value; /* HEADER with =VALUE, else NULL */
+  uint32_t min, max;   /* MESSAGES, PONGS */
+  ws_code_set codes;   /* CLOSE, STATUS */
+  size_t step_index;   /* BEFORE: index into steps */
+  const char *name;    /* HEADER, NO_HEADER, BEFORE (the label) */
+  const char *value;   /* HEADER with =VALUE or ~TOKEN, else NULL */
+  bool value_is_token; /* HEADER NAME~TOKEN: TOKEN is an element of the
+                          header's comma list (case-insensitive) */
 } ws_predicate;
 
 typedef struct ws_alternative { /* predicates joined by & */
@@ -140,5 +144,9 @@ typedef struct ws_case {
 } ws_case;
 
 const char *ws_case_level_name(enum ws_case_level level);
+/* "frame", "fragmented", ... as in the enum comments; "unknown" otherwise. */
+const char *ws_step_kind_name(enum ws_step_kind kind);
+/* The predicate's keyword in case files ("partial-echo", "no-header", ...). */
+const char *ws_pred_kind_name(enum ws_pred_kind kind);
 
 #endif

@@ -12,20 +12,30 @@
 
 typedef struct ws_catalogue ws_catalogue;
 
+/* Memory one case file may make the parser allocate (payloads, steps, table
+ * rows), so a hostile file fails cleanly instead of exhausting memory. */
+#define WS_CATALOGUE_FILE_MEMORY ((size_t)256 << 20)
+
 /* seed feeds random(N) payloads (with the case id), so --seed reproduces
- * them. NULL on allocation failure. */
+ * them: the bytes are ws_prng_fill from ws_prng_seed(seed, "random:" ID),
+ * one stream per case consumed in file order. NULL on allocation failure. */
 ws_catalogue *ws_catalogue_new(uint64_t seed);
 void ws_catalogue_free(ws_catalogue *cat);
+/* Replaces WS_CATALOGUE_FILE_MEMORY for later add_* calls (fuzz targets
+ * lower it); 0 means no limit. */
+void ws_catalogue_set_file_memory(ws_catalogue *cat, size_t bytes);
 
 /* Parses one case file's text and appends its cases. Returns 0, or -1 with
  * "NAME:LINE: message" in err. On error nothing of that text is added.
  * A case id already in the catalogue is an error. */
 int ws_catalogue_add_text(ws_catalogue *cat, const char *name, const char *text,
                           size_t len, char *err, size_t cap);
-/* Reads a file (at most 1 MiB) and adds it. */
+/* Reads a file (at most 1 MiB) and adds it. I/O errors are "PATH: message"
+ * (no line). */
 int ws_catalogue_add_file(ws_catalogue *cat, const char *path, char *err,
                           size_t cap);
-/* Every *.case below dir, recursively, in name order. */
+/* Every *.case below dir, recursively (hidden entries skipped), sorted by
+ * path; stops at the first file with an error (earlier files stay added). */
 int ws_catalogue_add_dir(ws_catalogue *cat, const char *dir, char *err,
                          size_t cap);
 /* The catalogue embedded in the binary at build time (cases/). */
