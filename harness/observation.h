@@ -14,6 +14,14 @@
 #define WS_OBS_MAX_KEPT ((size_t)64 << 20)
 /* Wire bytes recorded per case before the log is cut with a marker. */
 #define WS_OBS_MAX_WIRE ((size_t)8 << 20)
+/* Wire log entries per case: a peer writing one byte at a time must not grow
+ * the log's bookkeeping without bound either. */
+#define WS_OBS_MAX_WIRE_ENTRIES ((size_t)1 << 18)
+/* Payload bytes kept over all of a case's messages; later messages keep a
+ * shorter prefix (len < full_len) once it is spent. */
+#define WS_OBS_MAX_KEPT_TOTAL ((size_t)256 << 20)
+/* Events kept per case; further ones are only counted (events_dropped). */
+#define WS_OBS_MAX_EVENTS ((size_t)1 << 18)
 
 enum ws_obs_event_kind {
   WS_OBS_MESSAGE, /* a complete text or binary message */
@@ -63,6 +71,7 @@ typedef struct ws_observation {
   /* Frames and messages received after the upgrade, in order. */
   size_t event_count;
   ws_obs_event *events;
+  size_t events_dropped; /* events past WS_OBS_MAX_EVENTS, not kept */
 
   /* How the connection ended. */
   bool peer_closed_tcp; /* EOF or reset from the peer */
@@ -95,5 +104,28 @@ typedef struct ws_observation {
 
 void ws_observation_init(ws_observation *obs);
 void ws_observation_free(ws_observation *obs);
+
+/* Builders (the runner uses them; tests of the verdict engine may too).
+ * Each returns 0, or -1 when out of memory (obs unchanged). Limits are not
+ * errors: past them the entry is dropped and counted or marked. */
+
+/* Appends *ev; the observation takes ownership of ev->data (heap, or NULL
+ * with len 0), also when the event is dropped or on failure. */
+int ws_obs_add_event(ws_observation *obs, const ws_obs_event *ev);
+
+/* Appends a wire entry, copying bytes and note (either may be NULL). TX/RX
+ * bytes past WS_OBS_MAX_WIRE are cut, once, with a "wire log truncated" note
+ * and wire_truncated set; later TX/RX entries are dropped, notes kept while
+ * there is room for entries. */
+int ws_obs_add_wire(ws_observation *obs, double t_ms, enum ws_wire_dir dir,
+                    const uint8_t *bytes, size_t len, const char *note);
+
+/* Appends a response header (copies, NUL-terminated). */
+int ws_obs_add_header(ws_observation *obs, const char *name, size_t name_len,
+                      const char *value, size_t value_len);
+
+/* Sets harness_error to a copy of text if it is not set yet (the first
+ * cause wins). */
+int ws_obs_set_error(ws_observation *obs, const char *text);
 
 #endif
