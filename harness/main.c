@@ -11,6 +11,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"test", "run the case catalogue against a server (or the built-in one)",
+     ws_cmd_test},
+    {"list", "list the cases of the catalogue", ws_cmd_list},
+    {"show", "show one case: steps, expectations and the bytes it sends",
+     ws_cmd_show},
     {"echo-server", "run the reference echo server", ws_cmd_echo_server},
     {"selfcheck",
      "quick check of a server's echo, ping, close and refusal behaviour",

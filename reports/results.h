@@ -36,6 +36,8 @@ typedef struct ws_case_result {
   char *close_reason;   /* UTF-8 as received (may be invalid: escape it) */
   const char *close_by; /* "peer", "harness", "none" (static) */
   bool close_clean;     /* closing handshake completed and TCP closed */
+  bool close_empty;     /* the peer's close frame had no payload (close_code
+                           is then 1005 and JSON writes "code": null) */
   size_t wire_count;
   ws_result_wire *wire;
   bool wire_truncated;
@@ -48,7 +50,10 @@ typedef struct ws_run_results {
   char *started_at; /* RFC 3339 UTC */
   double duration_ms;
   uint64_t seed;
-  bool interrupted; /* SIGINT/SIGTERM: cases holds what finished */
+  bool interrupted;     /* SIGINT/SIGTERM: cases holds what finished */
+  double timeout_scale; /* --timeout-scale, recorded for replay (0: unknown) */
+  size_t selected;      /* cases selected to run (>= case_count when
+                           interrupted; 0: unknown) */
   size_t counts[WS_VERDICT_COUNT];
   size_t case_count, case_cap;
   ws_case_result *cases;

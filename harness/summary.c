@@ -1,0 +1,88 @@
+#include "summary.h"
+
+#include <string.h>
+
+void ws_summary_progress(FILE *tty, size_t done, size_t total, size_t fails,
+                         size_t errors) {
+  /* \r and "erase to end of line" keep it one line however it shrinks. */
+  fprintf(tty, "\r[%zu/%zu] %zu fail", done, total, fails);
+  if (errors)
+    fprintf(tty, ", %zu error", errors);
+  fputs("\033[K", tty);
+  fflush(tty);
+}
+
+void ws_summary_progress_clear(FILE *tty) {
+  fputs("\r\033[K", tty);
+  fflush(tty);
+}
+
+static void print_counts(FILE *out, const ws_run_results *r) {
+  static const enum ws_verdict order[] = {
+      WS_VERDICT_PASS,          WS_VERDICT_NON_STRICT, WS_VERDICT_INFORMATIONAL,
+      WS_VERDICT_UNIMPLEMENTED, WS_VERDICT_FAIL,       WS_VERDICT_ERROR,
+  };
+  fputs(" ", out);
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    fprintf(out, " %s %zu", ws_verdict_name(order[i]), r->counts[order[i]]);
+  fputc('\n', out);
+}
+
+/* Width of the id column among listed cases, so reasons line up. */
+static int id_width(const ws_run_results *r, size_t max_listed) {
+  size_t width = 2, listed = 0;
+  for (size_t i = 0; i < r->case_count && listed < max_listed; i++) {
+    const ws_case_result *c = &r->cases[i];
+    if (c->verdict != WS_VERDICT_FAIL && c->verdict != WS_VERDICT_ERROR)
+      continue;
+    listed++;
+    size_t n = c->id ? strlen(c->id) : 0;
+    if (n > width)
+      width = n;
+  }
+  return (int)width;
+}
+
+/* One line per failed or errored case, in results order (catalogue order
+ * for a finished run, completion order otherwise). */
+static void print_failures(FILE *out, const ws_run_results *r,
+                           size_t max_listed) {
+  size_t bad = r->counts[WS_VERDICT_FAIL] + r->counts[WS_VERDICT_ERROR];
+  if (bad == 0)
+    return;
+  int width = id_width(r, max_listed);
+  size_t listed = 0;
+  fputc('\n', out);
+  for (size_t i = 0; i < r->case_count && listed < max_listed; i++) {
+    const ws_case_result *c = &r->cases[i];
+    if (c->verdict != WS_VERDICT_FAIL && c->verdict != WS_VERDICT_ERROR)
+      continue;
+    listed++;
+    fprintf(out, "  %-5s %-*s  %.60s%s\n",
+            c->verdict == WS_VERDICT_FAIL ? "FAIL" : "ERROR", width,
+            c->id ? c->id : "", c->title ? c->title : "",
+            c->title && strlen(c->title) > 60 ? "..." : "");
+    fprintf(out, "  %-5s %-*s  %s\n", "", width, "",
+            c->reason && *c->reason ? c->reason : "(no reason recorded)");
+  }
+  if (bad > listed)
+    fprintf(out, "  ... and %zu more (see results.json)\n", bad - listed);
+}
+
+void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
+                      size_t max_listed) {
+  size_t lines = max_listed / 2 ? max_listed / 2 : 1; /* two per case */
+  fprintf(out, "wsprobe %s: %zu case%s against %s (seed %llu)\n",
+          r->tool_version ? r->tool_version : "", r->case_count,
+          r->case_count == 1 ? "" : "s", r->target ? r->target : "?",
+          (unsigned long long)r->seed);
+  print_counts(out, r);
+  if (r->interrupted)
+    fprintf(out, "interrupted: %zu of %zu selected cases finished\n",
+            r->case_count, r->selected);
+  fprintf(out, "done in %.1f s\n", r->duration_ms / 1000.0);
+  print_failures(out, r, lines);
+  if (json_path)
+    fprintf(out, "\nresults: %s\n", json_path);
+  fprintf(out, "replay: add --seed %llu\n", (unsigned long long)r->seed);
+}
