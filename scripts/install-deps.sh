@@ -8,6 +8,7 @@ packages=(
   build-essential clang clang-format pkg-config
   libssl-dev zlib1g-dev libcriterion-dev libwslay-dev
   python3 python3-pytest python3-websockets
+  golang-go golang-github-gorilla-websocket-dev
 )
 
 installed() {
