@@ -129,6 +129,7 @@ static const struct {
     {"utf8", bench_utf8},
     {"frame_decode", bench_frame_decode},
     {"idle_conns", bench_idle_conns},
+    {"catalogue", bench_catalogue},
 };
 
 static bool wanted(const char *name, int argc, char **argv) {

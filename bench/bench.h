@@ -73,5 +73,6 @@ void bench_mask(void);
 void bench_utf8(void);
 void bench_frame_decode(void);
 void bench_idle_conns(void);
+void bench_catalogue(void);
 
 #endif
