@@ -36,16 +36,13 @@
  * "hex" of the wire keeps the exact bytes). "wire" is complete apart from the
  * runner's own per-case bound (then "wire_truncated": true); it is empty for
  * a pass unless the run kept the wire of every case (--wire-all). */
+#include "atomic_file.h"
 #include "json.h"
 #include "results.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define SCHEMA "wsprobe-results/1"
 
@@ -200,85 +197,11 @@ static int write_document(FILE *out, const ws_run_results *r) {
   return ws_json_finish(&w);
 }
 
-/* The directory part of path ("." when none), for the temporary file and the
- * directory fsync. */
-static void dir_of(const char *path, char *out, size_t cap) {
-  const char *slash = strrchr(path, '/');
-  if (!slash)
-    snprintf(out, cap, ".");
-  else if (slash == path)
-    snprintf(out, cap, "/");
-  else
-    snprintf(out, cap, "%.*s", (int)(slash - path), path);
-}
-
-/* Makes the rename durable: without it a crash right after could leave the
- * old name. Best effort: some filesystems refuse fsync on a directory. */
-static void sync_dir(const char *path) {
-  char dir[4096];
-  dir_of(path, dir, sizeof dir);
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-}
-
-static int fail(char *err, size_t cap, const char *what, const char *path,
-                int errnum) {
-  snprintf(err, cap, "%s %s: %s", what, path, strerror(errnum));
-  return -1;
+static int write_document_fn(FILE *out, const void *ctx) {
+  return write_document(out, ctx);
 }
 
 int ws_results_write_json(const ws_run_results *r, const char *path, char *err,
                           size_t cap) {
-  size_t n = strlen(path);
-  char *tmp = malloc(n + sizeof ".tmp.XXXXXX");
-  if (!tmp)
-    return fail(err, cap, "cannot write", path, ENOMEM);
-  memcpy(tmp, path, n);
-  memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-  /* The temporary file lives next to the target so rename() is atomic (same
-   * filesystem); mkstemp makes the name unique if two runs share a dir. */
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    return fail(err, cap, "cannot create a file next to", path, e);
-  }
-  fchmod(fd, 0644); /* mkstemp's 0600 would hide the report from CI users */
-  FILE *out = fdopen(fd, "w");
-  if (!out) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return fail(err, cap, "cannot write", path, e);
-  }
-  int rc = write_document(out, r);
-  int e = errno ? errno : EIO;
-  if (rc == 0 && fflush(out) != 0) {
-    rc = -1;
-    e = errno;
-  }
-  if (rc == 0 && fsync(fileno(out)) != 0) {
-    rc = -1;
-    e = errno;
-  }
-  if (fclose(out) != 0 && rc == 0) {
-    rc = -1;
-    e = errno;
-  }
-  if (rc == 0 && rename(tmp, path) != 0) {
-    rc = -1;
-    e = errno;
-  }
-  if (rc != 0) {
-    unlink(tmp);
-    free(tmp);
-    return fail(err, cap, "cannot write", path, e);
-  }
-  free(tmp);
-  sync_dir(path);
-  return 0;
+  return ws_write_atomically(path, write_document_fn, r, err, cap);
 }

@@ -1,0 +1,93 @@
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The directory part of path ("." when none), for the temporary file and the
+ * directory fsync. */
+static void dir_of(const char *path, char *out, size_t cap) {
+  const char *slash = strrchr(path, '/');
+  if (!slash)
+    snprintf(out, cap, ".");
+  else if (slash == path)
+    snprintf(out, cap, "/");
+  else
+    snprintf(out, cap, "%.*s", (int)(slash - path), path);
+}
+
+/* Makes the rename durable: without it a crash right after could leave the
+ * old name. Best effort: some filesystems refuse fsync on a directory. */
+static void sync_dir(const char *path) {
+  char dir[4096];
+  dir_of(path, dir, sizeof dir);
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+static int fail(char *err, size_t cap, const char *what, const char *path,
+                int errnum) {
+  snprintf(err, cap, "%s %s: %s", what, path, strerror(errnum));
+  return -1;
+}
+
+int ws_write_atomically(const char *path, ws_document_fn write, const void *ctx,
+                        char *err, size_t cap) {
+  size_t n = strlen(path);
+  char *tmp = malloc(n + sizeof ".tmp.XXXXXX");
+  if (!tmp)
+    return fail(err, cap, "cannot write", path, ENOMEM);
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+  /* The temporary file lives next to the target so rename() is atomic (same
+   * filesystem); mkstemp makes the name unique if two runs share a dir. */
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    int e = errno;
+    free(tmp);
+    return fail(err, cap, "cannot create a file next to", path, e);
+  }
+  fchmod(fd, 0644); /* mkstemp's 0600 would hide the report from CI users */
+  FILE *out = fdopen(fd, "w");
+  if (!out) {
+    int e = errno;
+    close(fd);
+    unlink(tmp);
+    free(tmp);
+    return fail(err, cap, "cannot write", path, e);
+  }
+  errno = 0;
+  int rc = write(out, ctx);
+  int e = errno ? errno : EIO;
+  if (rc == 0 && fflush(out) != 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (rc == 0 && fsync(fileno(out)) != 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (fclose(out) != 0 && rc == 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (rc == 0 && rename(tmp, path) != 0) {
+    rc = -1;
+    e = errno;
+  }
+  if (rc != 0) {
+    unlink(tmp);
+    free(tmp);
+    return fail(err, cap, "cannot write", path, e);
+  }
+  free(tmp);
+  sync_dir(path);
+  return 0;
+}
