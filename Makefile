@@ -21,7 +21,8 @@ SERVER_SRC  := $(wildcard server/*.c)
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 REPORTS_SRC := $(wildcard reports/*.c)
 CASE_FILES  := $(shell find cases -name '*.case' 2>/dev/null | sort)
-GEN_SRC     := build/gen/builtin_cases.c
+ASSET_FILES := $(sort $(wildcard reports/assets/*))
+GEN_SRC     := build/gen/builtin_cases.c build/gen/report_assets.c
 LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC) $(REPORTS_SRC) $(GEN_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)) bench/utf8_dfa.c
@@ -39,10 +40,16 @@ SOURCES_TO_FORMAT := $(shell find codec server harness reports tests/unit tests/
 
 all: build/wsprobe
 
-# The catalogue travels inside the binary.
-$(GEN_SRC): scripts/embed_cases.py $(CASE_FILES)
+# The catalogue and the report assets travel inside the binary.
+build/gen/builtin_cases.c: scripts/embed_files.py $(CASE_FILES)
 	@echo "  GEN     $@"
-	@$(PYTHON) scripts/embed_cases.py $@ $(CASE_FILES)
+	@$(PYTHON) scripts/embed_files.py $@ catalogue.h ws_builtin_case_file \
+	  ws_builtin_case_files $(CASE_FILES)
+
+build/gen/report_assets.c: scripts/embed_files.py $(ASSET_FILES)
+	@echo "  GEN     $@"
+	@$(PYTHON) scripts/embed_files.py $@ assets.h ws_asset \
+	  ws_report_assets $(ASSET_FILES)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,5 +107,8 @@ format-check:
 
 clean:
 	rm -rf build
+
+# Fuzzing: targets, corpora, runs and coverage (fuzz/fuzz.mk).
+-include fuzz/fuzz.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)
