@@ -1,22 +1,21 @@
 /* wsprobe show ID: one case as the harness sees it: its info, its steps
  * re-rendered, its expectations, and the bytes it sends.
  *
- * The bytes are built the way runner.c builds them: a generator seeded with
- * (seed, case id) gives the 16-byte handshake nonce first, then 4 bytes per
- * randomly masked frame in step order (one per fragment). The runner masks
- * its own replies (pongs, the answering close) from a separate generator, so
- * the bytes shown are exact whatever the target does. */
+ * The bytes come from step_frames.c, as the runner's do: the same key stream
+ * (the handshake key, then a mask key per random-masked frame). The runner
+ * masks its own replies (pongs, the answering close) from a separate generator,
+ * so the bytes shown are exact whatever the target does. */
 #include "cli_args.h"
 #include "commands.h"
 #include "frame.h"
 #include "handshake.h"
 #include "prng.h"
+#include "step_frames.h"
 #include "test_options.h"
 #include "url.h"
 #include "wire_format.h"
 
 #include <getopt.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,32 +291,17 @@ static void show_frame(show_ctx *x, size_t index, const ws_step *s,
 
 static void show_step(show_ctx *x, size_t index, const ws_step *s) {
   if (s->kind == WS_STEP_FRAME) {
-    const ws_step_frame *f = &s->frame;
-    ws_frame_spec spec = {.fin = f->fin,
-                          .rsv = f->rsv,
-                          .opcode = f->opcode,
-                          .masked = f->mask != WS_MASK_NONE,
-                          .length_form = (enum ws_length_form)f->length_form,
-                          .lie_length = f->lie_length,
-                          .declared_length = f->declared_length};
-    if (f->mask == WS_MASK_FIXED)
-      memcpy(spec.mask_key, f->mask_key, 4);
-    else if (f->mask == WS_MASK_RANDOM)
-      ws_prng_fill(&x->prng, spec.mask_key, 4);
+    ws_frame_spec spec;
+    ws_step_frame_spec(s, &x->prng, &spec);
     show_frame(x, index, s, &spec, s->payload.ptr, s->payload.len);
   } else if (s->kind == WS_STEP_FRAGMENTED) {
-    size_t len = s->payload.len, off = 0;
-    size_t size = s->fragment_size ? s->fragment_size : (len ? len : 1);
-    do {
-      size_t n = len - off < size ? len - off : size;
-      ws_frame_spec spec = {.fin = off + n == len,
-                            .opcode =
-                                off ? WS_OP_CONTINUATION : s->frame.opcode,
-                            .masked = true};
-      ws_prng_fill(&x->prng, spec.mask_key, 4);
-      show_frame(x, index, s, &spec, s->payload.ptr + off, n);
-      off += n;
-    } while (off < len);
+    ws_fragments it;
+    ws_frame_spec spec;
+    const uint8_t *payload;
+    size_t len;
+    ws_fragments_begin(&it, s);
+    while (ws_fragments_next(&it, &x->prng, &spec, &payload, &len))
+      show_frame(x, index, s, &spec, payload, len);
   } else if (s->kind == WS_STEP_RAW) {
     char what[96];
     snprintf(what, sizeof what, "step %zu%s%s: raw bytes", index + 1,
@@ -331,11 +315,7 @@ static void print_bytes(const ws_case *c, const show_options *o,
   show_ctx x = {.o = o, .url = *url};
   ws_wire_formatter_init(&x.fmt);
   /* The runner's order: the nonce first, then the mask keys. */
-  ws_prng_seed(&x.prng, o->seed, c->id);
-  uint8_t nonce[16];
-  ws_prng_fill(&x.prng, nonce, sizeof nonce);
-  EVP_EncodeBlock((unsigned char *)x.key, nonce, (int)sizeof nonce);
-  x.key[WS_KEY_LEN] = '\0';
+  ws_case_keys_init(&x.prng, o->seed, c->id, x.key);
   printf("\nbytes sent with --seed %llu to %s%s:\n",
          (unsigned long long)o->seed, o->url ? o->url : DEFAULT_URL,
          o->url ? "" : " (pass --url for another target)");

@@ -5,13 +5,13 @@
  * the socket is non-blocking and every wait is a poll that also reads. */
 #include "expected.h"
 #include "runner_internal.h"
+#include "step_frames.h"
 
 #include "clock.h"
 #include "errors.h"
 #include "net.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +80,10 @@ static int ctx_init(run_ctx *x, const ws_case *c, const ws_run_options *opt,
   x->deadline = x->t0 + runner_scaled(x, timeout);
   /* Every key derives from (seed, case id), whatever thread or order runs
    * the case: the same seed sends the same bytes. */
-  ws_prng_seed(&x->prng, opt->seed, c->id);
+  ws_case_keys_init(&x->prng, opt->seed, c->id, x->key);
   char reply_salt[WS_CASE_ID_MAX + 8];
   snprintf(reply_salt, sizeof reply_salt, "reply:%s", c->id);
   ws_prng_seed(&x->reply_prng, opt->seed, reply_salt);
-  uint8_t nonce[16];
-  ws_prng_fill(&x->prng, nonce, sizeof nonce);
-  EVP_EncodeBlock((unsigned char *)x->key, nonce, (int)sizeof nonce);
-  x->key[WS_KEY_LEN] = '\0';
   ws_http_parser_init(&x->http, WS_HTTP_RESPONSE, RUNNER_HTTP_MAX_BYTES,
                       RUNNER_HTTP_MAX_FIELDS);
   /* The target is a server: its frames must not be masked (RFC 6455 5.1);
@@ -198,40 +194,23 @@ static int send_frame(run_ctx *x, size_t index, const ws_step *s,
 }
 
 static int step_frame(run_ctx *x, size_t index, const ws_step *s) {
-  const ws_step_frame *f = &s->frame;
-  ws_frame_spec spec = {.fin = f->fin,
-                        .rsv = f->rsv,
-                        .opcode = f->opcode,
-                        .masked = f->mask != WS_MASK_NONE,
-                        .length_form = (enum ws_length_form)f->length_form,
-                        .lie_length = f->lie_length,
-                        .declared_length = f->declared_length};
-  if (f->mask == WS_MASK_FIXED)
-    memcpy(spec.mask_key, f->mask_key, 4);
-  else if (f->mask == WS_MASK_RANDOM)
-    ws_prng_fill(&x->prng, spec.mask_key, 4);
+  ws_frame_spec spec;
+  ws_step_frame_spec(s, &x->prng, &spec);
   return send_frame(x, index, s, &spec, s->payload.ptr, s->payload.len);
 }
 
-/* RFC 6455 5.4: the first fragment carries the opcode, the others are
- * continuations, the last has FIN; an empty payload is one empty frame. */
 static int step_fragmented(run_ctx *x, size_t index, const ws_step *s) {
-  size_t len = s->payload.len;
-  size_t size = s->fragment_size ? s->fragment_size : (len ? len : 1);
-  size_t off = 0;
-  do {
-    size_t n = len - off < size ? len - off : size;
-    ws_frame_spec spec = {.fin = off + n == len,
-                          .opcode =
-                              off == 0 ? s->frame.opcode : WS_OP_CONTINUATION,
-                          .masked = true};
-    ws_prng_fill(&x->prng, spec.mask_key, 4);
-    if (send_frame(x, index, s, &spec, s->payload.ptr + off, n))
+  ws_fragments it;
+  ws_frame_spec spec;
+  const uint8_t *payload;
+  size_t len;
+  ws_fragments_begin(&it, s);
+  while (ws_fragments_next(&it, &x->prng, &spec, &payload, &len)) {
+    if (send_frame(x, index, s, &spec, payload, len))
       return -1;
-    off += n;
     if (x->stop_steps || ws_now_ms() >= x->deadline)
       return -1;
-  } while (off < len);
+  }
   return 0;
 }
 
