@@ -1,0 +1,196 @@
+/* index.html: one run, one self-contained page. The summary and every case's
+ * facts are static HTML; report.js adds the filters, the #case-ID anchors
+ * and the wire logs (see html_case.c). */
+#include "atomic_file.h"
+#include "html_internal.h"
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *or_empty(const char *s) { return s ? s : ""; }
+
+static void count_cases(const ws_run_results *r, const char *area,
+                        size_t counts[WS_VERDICT_COUNT]) {
+  memset(counts, 0, WS_VERDICT_COUNT * sizeof counts[0]);
+  for (size_t i = 0; i < r->case_count; i++)
+    if (!area || strcmp(or_empty(r->cases[i].area), area) == 0)
+      counts[ws_html_verdict(&r->cases[i])]++;
+}
+
+/* Is r->cases[i]'s field (an offset into the case struct) the first
+ * occurrence of its value? Areas and levels are listed in order of first
+ * appearance; quadratic, but there are about ten of each. */
+static bool first_of(const ws_run_results *r, size_t i, size_t field) {
+  const char *v =
+      or_empty(*(char *const *)((const char *)&r->cases[i] + field));
+  for (size_t j = 0; j < i; j++)
+    if (strcmp(or_empty(*(char *const *)((const char *)&r->cases[j] + field)),
+               v) == 0)
+      return false;
+  return true;
+}
+
+static void run_fact(FILE *out, const char *name, const char *value) {
+  fprintf(out, "<div><dt>%s</dt><dd>", name);
+  ws_html_text(out, value);
+  fputs("</dd></div>\n", out);
+}
+
+static void header(FILE *out, const ws_run_results *r) {
+  fputs("<header class=\"top\">\n<h1><span class=\"brand\">wsprobe</span> "
+        "conformance report</h1>\n<p class=\"target\">",
+        out);
+  ws_html_text(out, r->agent ? r->agent : r->target);
+  fputs("</p>\n", out);
+  if (r->interrupted)
+    fprintf(out,
+            "<p class=\"banner\">Interrupted: %zu of %zu selected cases "
+            "finished.</p>\n",
+            r->case_count,
+            r->selected > r->case_count ? r->selected : r->case_count);
+  fputs("<dl class=\"run\">\n", out);
+  run_fact(out, "Target", r->target);
+  run_fact(out, "Agent", r->agent ? r->agent : r->target);
+  run_fact(out, "Started", r->started_at);
+  fputs("<div><dt>Duration</dt><dd>", out);
+  ws_html_duration(out, r->duration_ms);
+  fprintf(out, "</dd></div>\n<div><dt>Seed</dt><dd>%" PRIu64 "</dd></div>\n",
+          r->seed);
+  run_fact(out, "wsprobe", r->tool_version);
+  fputs("</dl>\n", out);
+}
+
+/* Counts per verdict; each one a button that shows only that verdict. */
+static void summary(FILE *out, const ws_run_results *r) {
+  size_t counts[WS_VERDICT_COUNT];
+  count_cases(r, NULL, counts);
+  fprintf(out,
+          "<div class=\"summary\" role=\"group\" aria-label=\"Verdicts\">\n"
+          "<button type=\"button\" class=\"chip total\" data-only=\"\">"
+          "<span class=\"n\">%zu</span> cases</button>\n",
+          r->case_count);
+  for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
+    const char *v = ws_verdict_name(ws_html_verdict_order[i]);
+    fprintf(out,
+            "<button type=\"button\" class=\"chip v-%s%s\" data-only=\"%s\" "
+            "title=\"Show only %s\"><span class=\"n\">%zu</span> %s</button>\n",
+            v, counts[ws_html_verdict_order[i]] ? "" : " zero", v, v,
+            counts[ws_html_verdict_order[i]], v);
+  }
+  fputs("</div>\n</header>\n", out);
+}
+
+static void option_list(FILE *out, const ws_run_results *r, size_t field) {
+  for (size_t i = 0; i < r->case_count; i++) {
+    if (!first_of(r, i, field))
+      continue;
+    const char *v = *(char *const *)((const char *)&r->cases[i] + field);
+    fputs("<option value=\"", out);
+    ws_html_text(out, or_empty(v));
+    fputs("\">", out);
+    ws_html_text(out, v && *v ? v : "(none)");
+    fputs("</option>", out);
+  }
+}
+
+static void filters(FILE *out, const ws_run_results *r) {
+  fputs("<nav class=\"filters\" aria-label=\"Filters\">\n"
+        "<fieldset class=\"verdicts\"><legend>Verdict</legend>",
+        out);
+  for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
+    const char *v = ws_verdict_name(ws_html_verdict_order[i]);
+    fprintf(out,
+            "<label class=\"v-%s\"><input type=\"checkbox\" name=\"verdict\" "
+            "value=\"%s\" checked> %s</label>",
+            v, v, v);
+  }
+  fputs("</fieldset>\n<label class=\"sel\">Area <select id=\"f-area\">"
+        "<option value=\"\">all</option>",
+        out);
+  option_list(out, r, offsetof(ws_case_result, area));
+  fputs("</select></label>\n<label class=\"sel\">Level <select id=\"f-level\">"
+        "<option value=\"\">all</option>",
+        out);
+  option_list(out, r, offsetof(ws_case_result, level));
+  fputs("</select></label>\n<label class=\"search\">Search <input "
+        "type=\"search\" id=\"f-search\" placeholder=\"id, title or reason\" "
+        "autocomplete=\"off\"></label>\n<div class=\"actions\"><button "
+        "type=\"button\" id=\"expand\">Expand shown</button><button "
+        "type=\"button\" id=\"collapse\">Collapse all</button><button "
+        "type=\"button\" id=\"reset\">Reset</button></div>\n<p "
+        "id=\"shown\" class=\"shown\" aria-live=\"polite\"></p>\n</nav>\n",
+        out);
+}
+
+static void area_counts(FILE *out, const size_t counts[WS_VERDICT_COUNT]) {
+  fputs("<span class=\"acounts\">", out);
+  for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
+    enum ws_verdict v = ws_html_verdict_order[i];
+    if (counts[v])
+      fprintf(out, "<span class=\"mini v-%s\" title=\"%s\">%zu %s</span>",
+              ws_verdict_name(v), ws_verdict_name(v), counts[v],
+              ws_verdict_name(v));
+  }
+  fputs("</span>", out);
+}
+
+static int area(FILE *out, const ws_run_results *r, const char *name) {
+  size_t counts[WS_VERDICT_COUNT], total = 0;
+  count_cases(r, name, counts);
+  for (size_t v = 0; v < WS_VERDICT_COUNT; v++)
+    total += counts[v];
+  fputs("<section class=\"area\" data-area=\"", out);
+  ws_html_text(out, name);
+  fputs("\">\n<details class=\"group\" open>\n<summary><h2>", out);
+  ws_html_text(out, *name ? name : "(no area)");
+  fprintf(out, "</h2><span class=\"atotal\">%zu</span>", total);
+  area_counts(out, counts);
+  fputs("<span class=\"ashown\"></span></summary>\n<div class=\"cases\">\n",
+        out);
+  for (size_t i = 0; i < r->case_count; i++)
+    if (strcmp(or_empty(r->cases[i].area), name) == 0 &&
+        ws_html_case(out, &r->cases[i], i) != 0)
+      return -1;
+  fputs("</div>\n</details>\n</section>\n", out);
+  return 0;
+}
+
+static int write_document(FILE *out, const void *ctx) {
+  const ws_run_results *r = ctx;
+  const char *who = r->agent ? r->agent : r->target;
+  char title[256];
+  snprintf(title, sizeof title, "wsprobe report: %s", or_empty(who));
+  if (ws_html_page_begin(out, title, "report.js") != 0) {
+    errno = ENOENT; /* an asset missing from the build */
+    return -1;
+  }
+  header(out, r);
+  summary(out, r);
+  filters(out, r);
+  fputs("<main id=\"cases\">\n", out);
+  if (r->case_count == 0)
+    fputs("<p class=\"empty\">No cases in this run.</p>\n", out);
+  for (size_t i = 0; i < r->case_count; i++) {
+    if (first_of(r, i, offsetof(ws_case_result, area)) &&
+        area(out, r, or_empty(r->cases[i].area)) != 0) {
+      errno = ENOMEM;
+      return -1;
+    }
+  }
+  fputs("<p id=\"nomatch\" class=\"empty\" hidden>No case matches the "
+        "filters.</p>\n</main>\n<footer>Written by wsprobe ",
+        out);
+  ws_html_text(out, r->tool_version);
+  fputs(". <code>results.json</code> next to this file is the source of "
+        "truth: it holds every byte of every wire log.</footer>\n",
+        out);
+  return ws_html_page_end(out, "report.js");
+}
+
+int ws_report_write_html(const ws_run_results *r, const char *path, char *err,
+                         size_t cap) {
+  return ws_write_atomically(path, write_document, r, err, cap);
+}

@@ -1,0 +1,229 @@
+// Drives Debian's Chromium (headless, through playwright-core) over a wsprobe
+// HTML report opened from file://, and prints what it saw as one JSON object
+// on stdout; tests/integration/test_html_report.py makes the assertions.
+//
+//   node html_report.mjs index  FILE.html FAIL_ID PASS_ID SHOT_DIR
+//   node html_report.mjs matrix FILE.html FAIL_ID SHOT_DIR
+//   node html_report.mjs large  FILE.html BIG_ID
+//
+// Every request other than file:// is recorded and aborted: the report must
+// work offline and fetch nothing. Nothing here downloads a browser.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = "1";
+const { chromium } = await import("playwright-core");
+
+const CHROMIUM = process.env.WSPROBE_CHROMIUM || "/usr/bin/chromium";
+const STEP_TIMEOUT = 15000;
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+// A fresh profile directory (playwright passes it as --user-data-dir), and
+// a route that records and aborts every request not on file://.
+async function launch(seen) {
+  const profile = mkdtempSync(join(tmpdir(), "wsprobe-chromium-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30000,
+    viewport: DESKTOP,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+      "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+    ],
+  });
+  await browser.route("**/*", (route) => {
+    const url = route.request().url();
+    if (url.startsWith("file://")) return route.continue();
+    seen.network.push(url);
+    return route.abort();
+  });
+  return { browser, profile };
+}
+
+// A new page that records console errors and page errors.
+async function watchedPage(browser, viewport, seen) {
+  const page = await browser.newPage();
+  await page.setViewportSize(viewport);
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.on("console", (m) => {
+    if (m.type() === "error") seen.console.push(m.text());
+  });
+  page.on("pageerror", (e) => seen.console.push(String(e)));
+  return { context: page, page };
+}
+
+const caseSel = (id) => `[id="case-${id.replace(/["\\]/g, "\\$&")}"]`;
+
+async function caseState(page, id) {
+  return page.evaluate((cid) => {
+    const c = document.getElementById("case-" + cid);
+    if (!c) return null;
+    const r = c.getBoundingClientRect();
+    return {
+      visible: !c.hidden && r.height > 0,
+      open: c.open,
+      verdict: c.querySelector(".badge")?.textContent,
+      entries: c.querySelectorAll(".wire li.entry").length,
+      frames: c.querySelectorAll(".wire .row.k-frame").length,
+      hexdumps: c.querySelectorAll(".wire pre.hexdump").length,
+      wireText: (c.querySelector(".wire")?.textContent || "").slice(0, 4000),
+      inViewport: r.top >= -2 && r.top < window.innerHeight,
+      // Nothing (such as the sticky filter bar) covers the case's summary.
+      summaryOnTop: (() => {
+        const s = c.querySelector("summary").getBoundingClientRect();
+        const hit = document.elementFromPoint(s.left + s.width / 2,
+          s.top + s.height / 2);
+        return !!hit && c.contains(hit);
+      })(),
+    };
+  }, id);
+}
+
+async function setOnlyVerdict(page, verdict) {
+  await page.evaluate((v) => {
+    for (const b of document.querySelectorAll("input[name=verdict]")) {
+      if (b.checked !== (v === null || b.value === v)) b.click();
+    }
+  }, verdict);
+}
+
+const visibleCount = (page, sel) =>
+  page.evaluate((s) => [...document.querySelectorAll(s)]
+    .filter((e) => !e.hidden && e.getBoundingClientRect().height > 0).length, sel);
+
+const overflowX = (page) => page.evaluate(
+  () => document.documentElement.scrollWidth - window.innerWidth);
+
+async function checkIndex(browser, file, failId, passId, shots, seen) {
+  const url = pathToFileURL(file).href;
+  const out = {};
+  let { context, page } = await watchedPage(browser, DESKTOP, seen);
+  await page.goto(url, { waitUntil: "load" });
+  out.title = await page.title();
+  out.totalCases = await page.locator("details.case").count();
+  out.initiallyVisible = await visibleCount(page, "details.case");
+  out.fail = await caseState(page, failId);
+  out.summaryText = await page.locator(".summary").innerText();
+
+  await setOnlyVerdict(page, "fail");
+  out.filterFail = {
+    failCase: await caseState(page, failId),
+    passCase: await caseState(page, passId),
+    visible: await visibleCount(page, "details.case"),
+    nonFailVisible: await visibleCount(page, "details.case:not([data-v=fail])"),
+    shown: await page.locator("#shown").innerText(),
+  };
+  await setOnlyVerdict(page, null);
+
+  await page.locator(`${caseSel(failId)} > summary`).click();
+  await page.waitForSelector(`${caseSel(failId)} .wire li.entry`);
+  out.afterClick = await caseState(page, failId);
+  await page.screenshot({ path: join(shots, "index-desktop.png"), fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, "index-desktop-top.png") });
+
+  // Printing: the filters hidden, every failed case open with its wire log.
+  await page.emulateMedia({ media: "print" });
+  await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+  out.print = await page.evaluate(() => {
+    const fails = [...document.querySelectorAll("details.case[data-v=fail]")];
+    return {
+      filtersShown: getComputedStyle(document.querySelector("nav.filters")).display !== "none",
+      fails: fails.length,
+      failsOpen: fails.filter((c) => c.open).length,
+      failsWithWire: fails.filter((c) => c.querySelector(".wire li.entry")).length,
+      passOpen: document.querySelectorAll("details.case[data-v=pass][open]").length,
+    };
+  });
+  await page.evaluate(() => window.dispatchEvent(new Event("afterprint")));
+  await page.emulateMedia({ media: "screen" });
+  out.afterPrintOpen = await page.locator("details.case[open]").count();
+  await context.close();
+
+  ({ context, page } = await watchedPage(browser, DESKTOP, seen));
+  await page.goto(`${url}#case-${failId}`, { waitUntil: "load" });
+  await page.waitForSelector(`${caseSel(failId)}[open] .wire li.entry`);
+  out.viaHash = await caseState(page, failId);
+  await page.screenshot({ path: join(shots, "index-hash-desktop.png") });
+  await page.locator(`${caseSel(failId)}`).screenshot(
+    { path: join(shots, "index-case-desktop.png") });
+  await context.close();
+
+  ({ context, page } = await watchedPage(browser, PHONE, seen));
+  await page.goto(`${url}#case-${failId}`, { waitUntil: "load" });
+  await page.waitForSelector(`${caseSel(failId)}[open] .wire li.entry`);
+  out.phoneOverflowX = await overflowX(page);
+  await page.screenshot({ path: join(shots, "index-phone.png") });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, "index-phone-top.png") });
+  await context.close();
+  return out;
+}
+
+async function checkMatrix(browser, file, failId, shots, seen) {
+  const { context, page } = await watchedPage(browser, DESKTOP, seen);
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  const out = {};
+  out.rows = await page.locator("table.matrix tbody tr").count();
+  out.columns = await page.locator("table.matrix thead th.run").count();
+  out.disagreeDeclared = Number(
+    await page.locator("#disagree-count").getAttribute("data-n"));
+  out.failRowCells = await page.evaluate((id) => {
+    for (const tr of document.querySelectorAll("table.matrix tbody tr")) {
+      if (tr.querySelector(".cid").textContent === id)
+        return [...tr.querySelectorAll("td")].map((td) => td.textContent);
+    }
+    return null;
+  }, failId);
+  await page.locator("#m-disagree").check();
+  out.disagreeVisible = await visibleCount(page, "table.matrix tbody tr");
+  out.agreeVisible = await visibleCount(page,
+    "table.matrix tbody tr[data-disagree='0']");
+  out.failRowVisible = await page.evaluate((id) =>
+    [...document.querySelectorAll("table.matrix tbody tr")].some((tr) =>
+      !tr.hidden && tr.querySelector(".cid").textContent === id), failId);
+  await page.screenshot({ path: join(shots, "matrix-disagree.png"), fullPage: true });
+  await page.screenshot({ path: join(shots, "matrix-disagree-top.png") });
+  await page.locator("#m-disagree").uncheck();
+  out.allVisibleAgain = await visibleCount(page, "table.matrix tbody tr");
+  await context.close();
+  return out;
+}
+
+// A large report (every wire kept): it loads, and its biggest wire log
+// renders in chunks.
+async function checkLarge(browser, file, bigId, seen) {
+  const { context, page } = await watchedPage(browser, DESKTOP, seen);
+  const started = Date.now();
+  await page.goto(`${pathToFileURL(file).href}#case-${bigId}`,
+    { waitUntil: "load", timeout: 60000 });
+  await page.waitForSelector(`${caseSel(bigId)}[open] .wire li.entry`);
+  const out = { loadMs: Date.now() - started };
+  out.big = await caseState(page, bigId);
+  out.moreButtons = await page.locator(`${caseSel(bigId)} button.more`).count();
+  out.totalCases = await page.locator("details.case").count();
+  await context.close();
+  return out;
+}
+
+const [mode, file, ...rest] = process.argv.slice(2);
+const seen = { network: [], console: [] };
+const { browser, profile } = await launch(seen);
+let result;
+try {
+  if (mode === "index")
+    result = await checkIndex(browser, file, rest[0], rest[1], rest[2], seen);
+  else if (mode === "matrix")
+    result = await checkMatrix(browser, file, rest[0], rest[1], seen);
+  else
+    result = await checkLarge(browser, file, rest[0], seen);
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+process.stdout.write(JSON.stringify({ ...result, ...seen }) + "\n");

@@ -1,0 +1,237 @@
+"""The HTML reports in a real browser.
+
+`wsprobe test` runs against a deliberately faulty server (it skips UTF-8
+validation, so the utf8 cases fail) and against the reference server; the
+pages are then opened from file:// in Debian's headless Chromium, driven by
+tests/integration/html_report.mjs through playwright-core (pinned in
+tests/package.json; it never downloads a browser). The script reports what it
+saw as JSON and the assertions are made here.
+
+Screenshots go to build/test-artifacts/ for a person to look at:
+index-desktop.png (full page), index-desktop-top.png, index-hash-desktop.png
+(index.html#case-ID as opened from a link), index-case-desktop.png (the
+failed case with its wire log), index-phone.png and index-phone-top.png
+(390 px wide), matrix-disagree.png.
+
+Skipped, saying what is missing, without node, Chromium or
+tests/node_modules/playwright-core (scripts/install-deps.sh installs all
+three). WSPROBE_BIN picks the binary (default build/wsprobe).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tests" / "integration" / "html_report.mjs"
+FAULTY = ROOT / "tests" / "faulty" / "faulty_server.py"
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+CHROMIUM = Path(os.environ.get("WSPROBE_CHROMIUM", "/usr/bin/chromium"))
+PLAYWRIGHT = ROOT / "tests" / "node_modules" / "playwright-core"
+LISTEN_RE = re.compile(r"^listening on (ws://127\.0\.0\.1:\d+/)$")
+RUN_TIMEOUT = 120
+BROWSER_TIMEOUT = 180
+
+
+def _binary() -> Path:
+    env = os.environ.get("WSPROBE_BIN")
+    if env:
+        return Path(env)
+    rel = ROOT / "build" / "wsprobe"
+    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
+
+
+BINARY = _binary()
+
+
+def _missing() -> list[str]:
+    missing = []
+    if not shutil.which("node"):
+        missing.append("node")
+    if not CHROMIUM.exists():
+        missing.append(str(CHROMIUM))
+    if not PLAYWRIGHT.is_dir():
+        missing.append("tests/node_modules/playwright-core (run npm ci in tests/)")
+    return missing
+
+
+pytestmark = pytest.mark.skipif(
+    bool(_missing()), reason="HTML report browser test needs: " + ", ".join(_missing()))
+
+
+class FaultyServer:
+    """tests/faulty/faulty_server.py with one fault, stopped with SIGTERM."""
+
+    def __init__(self, fault: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(FAULTY), "--port", "0", "--fault", fault],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        deadline = time.monotonic() + 15
+        line = ""
+        while time.monotonic() < deadline:  # readline ends if the process dies
+            line = self.proc.stdout.readline().strip()
+            if line or self.proc.poll() is not None:
+                break
+        m = LISTEN_RE.match(line)
+        if not m:
+            self.stop()
+            raise RuntimeError(f"faulty server did not start: {line!r}")
+        self.url = m.group(1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.proc.stdout.close()
+
+
+def wsprobe(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BINARY), *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+
+
+def run_test(out: Path, *args: str) -> dict:
+    """`wsprobe test ARGS --out OUT`; its results.json, with index.html there."""
+    p = wsprobe("test", *args, "--out", str(out))
+    assert p.returncode in (0, 1), f"wsprobe test {args}: exit {p.returncode}\n{p.stderr[-3000:]}"
+    assert (out / "index.html").is_file(), \
+        f"`wsprobe test --out {out}` wrote no index.html (files: {sorted(os.listdir(out))})"
+    return json.loads((out / "results.json").read_text())
+
+
+def browse(*args: str) -> dict:
+    env = dict(os.environ, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD="1",
+               WSPROBE_CHROMIUM=str(CHROMIUM))
+    p = subprocess.run(["node", str(SCRIPT), *args], cwd=ROOT, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=BROWSER_TIMEOUT)
+    assert p.returncode == 0, f"html_report.mjs {args[0]} failed:\n{p.stderr[-4000:]}"
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A faulty run (failed cases), a reference run, and their matrix."""
+    base = tmp_path_factory.mktemp("html")
+    server = FaultyServer("no-utf8-check")
+    try:
+        faulty = run_test(base / "faulty", server.url, "--agent", "faulty <no-utf8-check>")
+    finally:
+        server.stop()
+    reference = run_test(base / "reference")
+    p = wsprobe("report", str(base / "reference" / "results.json"),
+                str(base / "faulty" / "results.json"), "--out", str(base / "matrix"))
+    assert p.returncode == 0, f"wsprobe report: exit {p.returncode}\n{p.stderr[-3000:]}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return {"base": base, "faulty": faulty, "reference": reference}
+
+
+def first(results: dict, verdict: str) -> str:
+    """The first case of that verdict, preferring ids with dots (anchors)."""
+    ids = [c["id"] for c in results["cases"] if c["verdict"] == verdict]
+    assert ids, f"no {verdict} case in the run"
+    dotted = [i for i in ids if i.count(".") >= 2]
+    return (dotted or ids)[0]
+
+
+def test_index_in_browser(runs):
+    results = runs["faulty"]
+    fail_id, pass_id = first(results, "fail"), first(results, "pass")
+    fail_case = next(c for c in results["cases"] if c["id"] == fail_id)
+    seen = browse("index", str(runs["base"] / "faulty" / "index.html"), fail_id, pass_id,
+                  str(ARTIFACTS))
+
+    assert seen["network"] == [], "the report made network requests"
+    assert seen["console"] == [], "console errors"
+    assert seen["totalCases"] == len(results["cases"])
+    assert seen["initiallyVisible"] == len(results["cases"])
+    assert "faulty <no-utf8-check>" in seen["title"], "the agent, escaped, in the title"
+    summary = results["summary"]
+    assert f"{summary['fail']} fail" in seen["summaryText"]
+    assert f"{summary['pass']} pass" in seen["summaryText"]
+
+    assert seen["fail"]["visible"] and seen["fail"]["verdict"] == "fail"
+    assert not seen["fail"]["open"]
+
+    # Only "fail" checked: the failing case stays, passing ones go.
+    f = seen["filterFail"]
+    assert f["failCase"]["visible"] and not f["passCase"]["visible"]
+    assert f["nonFailVisible"] == 0
+    assert f["visible"] == summary["fail"]
+    assert f["shown"] == f"Showing {summary['fail']} of {len(results['cases'])} cases"
+
+    # Clicking opens the case with its decoded wire log.
+    a = seen["afterClick"]
+    assert a["open"]
+    assert a["entries"] == min(len(fail_case["wire"]), 200)
+    assert a["frames"] > 0 and a["hexdumps"] > 0
+    assert "GET / HTTP/1.1" in a["wireText"] and "received" in a["wireText"]
+    assert "101 Switching Protocols" in a["wireText"]
+
+    # index.html#case-ID opens the case and shows it below the filter bar.
+    h = seen["viaHash"]
+    assert h["open"] and h["entries"] == a["entries"]
+    assert h["inViewport"] and h["summaryOnTop"]
+
+    pr = seen["print"]
+    assert not pr["filtersShown"]
+    assert pr["fails"] == summary["fail"] == pr["failsOpen"] == pr["failsWithWire"]
+    assert pr["passOpen"] == 0
+    assert seen["afterPrintOpen"] == 1, "after printing, only the clicked case stays open"
+
+    assert seen["phoneOverflowX"] <= 0, "horizontal scroll on a phone"
+    for name in ("index-desktop.png", "index-desktop-top.png", "index-hash-desktop.png",
+                 "index-case-desktop.png", "index-phone.png", "index-phone-top.png"):
+        assert (ARTIFACTS / name).stat().st_size > 1000, name
+
+
+def test_matrix_in_browser(runs):
+    matrix = runs["base"] / "matrix" / "matrix.html"
+    assert matrix.is_file(), "wsprobe report wrote no matrix.html"
+    faulty, reference = runs["faulty"], runs["reference"]
+    fail_id = first(faulty, "fail")
+    ref = {c["id"]: c["verdict"] for c in reference["cases"]}
+    bad = {c["id"]: c["verdict"] for c in faulty["cases"]}
+    disagree = sum(1 for i in set(ref) & set(bad) if ref[i] != bad[i])
+    seen = browse("matrix", str(matrix), fail_id, str(ARTIFACTS))
+
+    assert seen["network"] == [] and seen["console"] == []
+    assert seen["columns"] == 2
+    assert seen["rows"] == len(set(ref) | set(bad))
+    assert seen["failRowCells"] == [ref[fail_id], "fail"]
+    assert disagree > 0 and seen["disagreeDeclared"] == disagree
+    assert seen["disagreeVisible"] == disagree and seen["agreeVisible"] == 0
+    assert seen["failRowVisible"]
+    assert seen["allVisibleAgain"] == seen["rows"]
+    assert (ARTIFACTS / "matrix-disagree.png").stat().st_size > 1000
+
+
+def test_large_report_opens(runs):
+    """Every wire kept: the page stays openable, the biggest log renders."""
+    out = runs["base"] / "wire-all"
+    results = run_test(out, "--wire-all")
+    big = max(results["cases"], key=lambda c: len(c["wire"]))
+    size = (out / "index.html").stat().st_size
+    assert size < 3 * (out / "results.json").stat().st_size
+    seen = browse("large", str(out / "index.html"), big["id"])
+    assert seen["network"] == [] and seen["console"] == []
+    assert seen["totalCases"] == len(results["cases"])
+    assert seen["big"]["open"] and seen["big"]["entries"] == min(200, len(big["wire"]))
+    if len(big["wire"]) > 200:
+        assert seen["moreButtons"] >= 1
+    assert seen["loadMs"] < 30000

@@ -1,0 +1,514 @@
+/* The HTML reports: escaping of everything a hostile peer (or case file)
+ * controls, self-containment (no URL to fetch), anchors and counts, the
+ * atomic write, and the wire decoder on malformed bytes. The pages are read
+ * back as text; tests/integration/test_html_report.py checks them in a real
+ * browser. */
+#include "html_internal.h"
+#include "report.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HOSTILE                                                                \
+  "<script>alert(1)</script>\"><img src=x onerror=alert(1)></script><!--"      \
+  "\xff\xfe\xc0\xaf\x01\x7f\xe2\x80\xa8"
+
+/* ---- building results by hand ---- */
+
+static char *sdup(const char *s) { return s ? strdup(s) : NULL; }
+
+static void add_wire(ws_case_result *c, double t, const char *dir,
+                     const void *bytes, size_t len, const char *note) {
+  c->wire = realloc(c->wire, (c->wire_count + 1) * sizeof *c->wire);
+  cr_assert(c->wire);
+  ws_result_wire *w = &c->wire[c->wire_count++];
+  w->t_ms = t;
+  w->dir = dir;
+  w->bytes = len ? malloc(len) : NULL;
+  if (len)
+    memcpy(w->bytes, bytes, len);
+  w->len = len;
+  w->note = sdup(note);
+}
+
+static void add_case(ws_run_results *r, const char *id, const char *title,
+                     enum ws_verdict v, const char *reason) {
+  ws_case_result c = {0};
+  c.id = sdup(id);
+  c.title = sdup(title);
+  c.area = sdup(v == WS_VERDICT_ERROR ? "close" : "framing");
+  c.rfc = sdup("6455#5.5, 6455#7.4.1");
+  c.level = sdup(v == WS_VERDICT_NON_STRICT ? "SHOULD" : "MUST");
+  c.autobahn = v == WS_VERDICT_PASS ? NULL : sdup(id);
+  c.verdict = v;
+  c.reason_code = sdup(v == WS_VERDICT_PASS ? "" : "close-code");
+  c.reason = sdup(reason);
+  c.expected = sdup("close 1002 | tcp-close");
+  c.observed = sdup(reason);
+  c.duration_ms = 1.5;
+  c.close_by = "harness";
+  if (v != WS_VERDICT_PASS) {
+    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char resp[] = "HTTP/1.1 101 OK\r\n\r\n";
+    static const uint8_t frame[] = {
+        0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1};
+    add_wire(&c, 0.1, "note", NULL, 0, "connected");
+    add_wire(&c, 0.2, "tx", req, sizeof req - 1, "handshake request");
+    add_wire(&c, 0.3, "rx", resp, sizeof resp - 1, NULL);
+    add_wire(&c, 0.4, "tx", frame, sizeof frame, "step 1");
+  }
+  cr_assert_eq(ws_results_add(r, &c), 0);
+}
+
+/* A case whose every peer-controlled field is hostile, wire included. */
+static void add_hostile(ws_run_results *r) {
+  add_case(r, "9.9.9", "title " HOSTILE, WS_VERDICT_FAIL,
+           "reason " HOSTILE "\0after-nul <script>");
+  ws_case_result *c = &r->cases[r->case_count - 1];
+  free(c->expected);
+  c->expected = sdup("expected " HOSTILE);
+  c->has_close = true;
+  c->close_code = 1002;
+  c->close_reason = sdup("bye " HOSTILE);
+  /* A close frame from the server whose reason is hostile, a NUL in it. */
+  uint8_t close[2 + 2 + sizeof HOSTILE] = {0x88, 2 + sizeof HOSTILE, 0x03,
+                                           0xEA};
+  memcpy(close + 4, HOSTILE, sizeof HOSTILE); /* its NUL included */
+  add_wire(c, 0.5, "rx", close, sizeof close, "note " HOSTILE);
+  static const char hdr[] = "HTTP/1.1 101 OK\r\nX-Evil: " HOSTILE "\r\n";
+  add_wire(c, 0.6, "rx", hdr, sizeof hdr - 1, NULL);
+}
+
+static void make_run(ws_run_results *r, const char *agent, bool hostile) {
+  ws_results_init(r);
+  r->tool_version = sdup("0.1.0");
+  r->target = sdup(hostile ? "ws://127.0.0.1:9/" HOSTILE : "ws://127.0.0.1:9/");
+  r->agent = sdup(agent);
+  r->started_at = sdup("2024-01-01T12:00:00Z");
+  r->duration_ms = 4211.5;
+  r->seed = 1234567;
+  add_case(r, "1.1.2", "Two", WS_VERDICT_PASS, "");
+  add_case(r, "1.1.10", "Ten", WS_VERDICT_FAIL, "close 1000, wanted 1002");
+  add_case(r, "1.1.1", "One", WS_VERDICT_NON_STRICT, "TCP drop, no close");
+  add_case(r, "2.1", "Info", WS_VERDICT_INFORMATIONAL, "close 1012");
+  add_case(r, "hs.2", "Unimpl", WS_VERDICT_UNIMPLEMENTED, "no deflate");
+  add_case(r, "close.1", "Err", WS_VERDICT_ERROR, "connection refused");
+  if (hostile)
+    add_hostile(r);
+}
+
+/* ---- reading the page back ---- */
+
+static char tmpdir_[64];
+
+static void setup_dir(void) {
+  strcpy(tmpdir_, "/tmp/wsprobe-html-XXXXXX");
+  cr_assert(mkdtemp(tmpdir_));
+}
+
+static void teardown_dir(void) {
+  DIR *d = opendir(tmpdir_);
+  struct dirent *e;
+  char path[512];
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "%s/%s", tmpdir_, e->d_name);
+    unlink(path);
+  }
+  if (d)
+    closedir(d);
+  rmdir(tmpdir_);
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  cr_assert(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+  s[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return s;
+}
+
+static size_t count(const char *hay, const char *needle) {
+  size_t n = 0;
+  for (const char *p = hay; (p = strstr(p, needle)); p++)
+    n++;
+  return n;
+}
+
+static char *write_index(const ws_run_results *r) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/index.html", tmpdir_);
+  cr_assert_eq(ws_report_write_html(r, path, err, sizeof err), 0, "%s", err);
+  size_t len;
+  char *doc = slurp(path, &len);
+  cr_assert_eq(strlen(doc), len, "a NUL byte in the page");
+  return doc;
+}
+
+static char *write_matrix(const ws_run_results *const *runs, size_t n) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/matrix.html", tmpdir_);
+  cr_assert_eq(ws_report_write_matrix_html(runs, n, path, err, sizeof err), 0,
+               "%s", err);
+  size_t len;
+  char *doc = slurp(path, &len);
+  cr_assert_eq(strlen(doc), len, "a NUL byte in the page");
+  return doc;
+}
+
+/* Valid UTF-8 throughout, and no raw C0 control but tab and newline. */
+static void assert_clean_text(const char *doc) {
+  const unsigned char *p = (const unsigned char *)doc;
+  while (*p) {
+    cr_assert(*p >= 0x20 || *p == '\n' || *p == '\t', "raw control 0x%02x", *p);
+    size_t n = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2;
+    cr_assert(*p < 0x80 || *p >= 0xC2, "invalid UTF-8 lead byte");
+    for (size_t i = 1; i < n; i++)
+      cr_assert((p[i] & 0xC0) == 0x80, "invalid UTF-8 sequence");
+    p += n;
+  }
+}
+
+/* The only markup is ours: none of the hostile strings survives raw. */
+static void assert_no_injection(const char *doc, size_t our_scripts) {
+  cr_assert_null(strstr(doc, "<img"));
+  cr_assert_null(strstr(doc, "<script>alert"));
+  cr_assert_null(strstr(doc, "<!--"));
+  cr_assert_null(strstr(doc, "onerror=alert(1)>"));
+  cr_assert_null(strstr(doc, "after-nul"));
+  cr_assert_null(strstr(doc, "\xe2\x80\xa8"), "raw U+2028");
+  cr_assert_eq(count(doc, "<script"), our_scripts);
+  cr_assert_eq(count(doc, "</script"), our_scripts);
+  cr_assert_eq(count(doc, "<script>"), 1, "one executable script");
+  assert_clean_text(doc);
+}
+
+TestSuite(html, .init = setup_dir, .fini = teardown_dir);
+
+Test(html, index_escapes_everything_hostile) {
+  ws_run_results r;
+  make_run(&r, "agent " HOSTILE, true);
+  char *doc = write_index(&r);
+  /* One executable script, plus one JSON island per case with a wire. */
+  assert_no_injection(doc, 1 + 6);
+  cr_assert(strstr(doc, "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;"
+                        "&lt;img src=x onerror=alert(1)&gt;"));
+  cr_assert(strstr(doc, "\\u003c/script\\u003e"), "escaped inside JSON");
+  cr_assert(strstr(doc, "\\u2028"));
+  cr_assert(strstr(doc, "\xEF\xBF\xBD"), "invalid UTF-8 shown as U+FFFD");
+  cr_assert(strstr(doc, "&#x2401;"), "a control byte shown as its picture");
+  free(doc);
+  ws_results_free(&r);
+}
+
+Test(html, matrix_escapes_everything_hostile) {
+  ws_run_results a, b;
+  make_run(&a, "agent " HOSTILE, true);
+  make_run(&b, "second", false);
+  const ws_run_results *runs[] = {&a, &b};
+  char *doc = write_matrix(runs, 2);
+  assert_no_injection(doc, 1);
+  free(doc);
+  ws_results_free(&a);
+  ws_results_free(&b);
+}
+
+/* Self-contained: no URL at all in a page whose data holds none, so the
+ * page's own markup, CSS and JS reference nothing outside the file. */
+Test(html, self_contained) {
+  ws_run_results a, b;
+  make_run(&a, "one", false);
+  make_run(&b, "two", false);
+  const ws_run_results *runs[] = {&a, &b};
+  char *pages[] = {write_index(&a), write_matrix(runs, 2)};
+  for (size_t i = 0; i < 2; i++) {
+    cr_assert_null(strstr(pages[i], "http://"));
+    cr_assert_null(strstr(pages[i], "https://"));
+    cr_assert_null(strstr(pages[i], "//fonts"));
+    cr_assert_null(strstr(pages[i], " src="));
+    cr_assert_null(strstr(pages[i], "url("));
+    cr_assert_null(strstr(pages[i], "@import"));
+    cr_assert(strstr(pages[i], "default-src 'none'"), "a CSP that blocks all");
+    free(pages[i]);
+  }
+  ws_results_free(&a);
+  ws_results_free(&b);
+}
+
+/* A hostile target URL is text, never a reference. */
+Test(html, urls_in_data_stay_text) {
+  ws_run_results r;
+  make_run(&r, "https://evil.example/x.js", true);
+  char *doc = write_index(&r);
+  cr_assert_null(strstr(doc, "src=\"http"));
+  cr_assert_null(strstr(doc, "href=\"http"));
+  cr_assert_null(strstr(doc, "href=\"//"));
+  free(doc);
+  ws_results_free(&r);
+}
+
+Test(html, anchors_counts_and_atomic_write) {
+  ws_run_results r;
+  make_run(&r, "agent", true);
+  char *doc = write_index(&r);
+  for (size_t i = 0; i < r.case_count; i++) {
+    char want[128];
+    snprintf(want, sizeof want, "id=\"case-%s\"", r.cases[i].id);
+    cr_assert(strstr(doc, want), "no anchor %s", want);
+    snprintf(want, sizeof want, "href=\"#case-%s\"", r.cases[i].id);
+    cr_assert(strstr(doc, want), "no link %s", want);
+  }
+  cr_assert(strstr(doc, "<span class=\"n\">7</span> cases"));
+  cr_assert(strstr(doc, "<span class=\"n\">2</span> fail"));
+  cr_assert(strstr(doc, "<span class=\"n\">1</span> pass"));
+  cr_assert(strstr(doc, "<span class=\"n\">1</span> non-strict"));
+  cr_assert(strstr(doc, "<span class=\"n\">1</span> error"));
+  cr_assert(strstr(doc, "1234567"), "the seed");
+  cr_assert(strstr(doc, "4.21 s"), "the duration");
+  cr_assert(strstr(doc, "RFC 6455 5.5, RFC 6455 7.4.1"));
+  free(doc);
+  ws_run_results *runs[] = {&r};
+  free(write_matrix((const ws_run_results *const *)runs, 1));
+  /* Only the two pages are left: no temporary file. */
+  DIR *d = opendir(tmpdir_);
+  struct dirent *e;
+  size_t files = 0;
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.') {
+      files++;
+      cr_assert(strcmp(e->d_name, "index.html") == 0 ||
+                    strcmp(e->d_name, "matrix.html") == 0,
+                "left behind: %s", e->d_name);
+    }
+  closedir(d);
+  cr_assert_eq(files, 2);
+  ws_results_free(&r);
+}
+
+Test(html, write_error_is_reported) {
+  ws_run_results r;
+  make_run(&r, "agent", false);
+  char err[256] = "";
+  cr_assert_eq(
+      ws_report_write_html(&r, "/nonexistent/dir/index.html", err, sizeof err),
+      -1);
+  cr_assert(strstr(err, "/nonexistent/dir/index.html"), "%s", err);
+  ws_results_free(&r);
+}
+
+/* Rows in numeric-aware id order, disagreements marked. */
+Test(html, matrix_order_and_disagreement) {
+  ws_run_results a, b;
+  make_run(&a, "one", false);
+  make_run(&b, "two", false);
+  b.cases[1].verdict = WS_VERDICT_PASS; /* 1.1.10: fail vs pass */
+  const ws_run_results *runs[] = {&a, &b};
+  char *doc = write_matrix(runs, 2);
+  const char *p1 = strstr(doc, ">1.1.1<"), *p2 = strstr(doc, ">1.1.2<"),
+             *p10 = strstr(doc, ">1.1.10<"), *p21 = strstr(doc, ">2.1<");
+  cr_assert(p1 && p2 && p10 && p21);
+  cr_assert(p1 < p2 && p2 < p10 && p10 < p21);
+  cr_assert_eq(count(doc, "<tr data-disagree=\"1\""), 1);
+  cr_assert(strstr(doc, "data-n=\"1\""));
+  free(doc);
+  ws_results_free(&a);
+  ws_results_free(&b);
+}
+
+Test(html, id_compare) {
+  cr_assert_lt(ws_html_id_compare("1.1.2", "1.1.10"), 0);
+  cr_assert_lt(ws_html_id_compare("1.1.10", "1.2"), 0);
+  cr_assert_lt(ws_html_id_compare("hs.9", "hs.10"), 0);
+  cr_assert_lt(ws_html_id_compare("9.1", "10.1"), 0);
+  cr_assert_eq(ws_html_id_compare("6.4.1", "6.4.1"), 0);
+  cr_assert_eq(ws_html_id_compare("01", "1"), 0);
+  cr_assert_gt(ws_html_id_compare("close.2", "close.1"), 0);
+  cr_assert_lt(ws_html_id_compare("1", "1.1"), 0);
+  cr_assert_lt(ws_html_id_compare(NULL, "1"), 0);
+}
+
+/* ---- the wire decoder ---- */
+
+/* A small JSON syntax check (RFC 8259), enough to know JSON.parse will
+ * accept what the page embeds. */
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p) {
+  while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+    p++;
+  return p;
+}
+
+static const char *json_str(const char *p) {
+  if (*p++ != '"')
+    return NULL;
+  for (; *p != '"'; p++) {
+    if ((unsigned char)*p < 0x20)
+      return NULL;
+    if (*p == '\\') {
+      p++;
+      if (*p == 'u') {
+        for (int i = 1; i <= 4; i++)
+          if (!p[i] || !strchr("0123456789abcdefABCDEF", p[i]))
+            return NULL;
+        p += 4;
+      } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+        return NULL;
+      }
+    }
+  }
+  return p + 1;
+}
+
+static const char *json_container(const char *p, char close, int depth) {
+  p = json_ws(p + 1);
+  if (*p == close)
+    return p + 1;
+  for (;;) {
+    if (close == '}') {
+      p = json_str(p);
+      if (!p || *(p = json_ws(p)) != ':')
+        return NULL;
+      p++;
+    }
+    p = json_value(p, depth + 1);
+    if (!p)
+      return NULL;
+    p = json_ws(p);
+    if (*p == close)
+      return p + 1;
+    if (*p++ != ',')
+      return NULL;
+  }
+}
+
+static const char *json_value(const char *p, int depth) {
+  p = json_ws(p);
+  if (depth > 64)
+    return NULL;
+  if (*p == '{' || *p == '[')
+    return json_container(p, *p == '{' ? '}' : ']', depth);
+  if (*p == '"')
+    return json_str(p);
+  for (const char *lit = "true\0false\0null\0"; *lit; lit += strlen(lit) + 1)
+    if (strncmp(p, lit, strlen(lit)) == 0)
+      return p + strlen(lit);
+  const char *start = p;
+  p += *p == '-';
+  while ((*p >= '0' && *p <= '9') || *p == '.')
+    p++;
+  return p > start ? p : NULL;
+}
+
+/* The decoded wire of c as a string, checked to be valid JSON. */
+static char *wire_of(const ws_case_result *c) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  cr_assert(f);
+  cr_assert_eq(ws_html_wire_json(f, c), 0);
+  fclose(f);
+  const char *end = json_value(buf, 0);
+  cr_assert(end && *json_ws(end) == 0, "invalid JSON: %.400s", buf);
+  cr_assert_null(strstr(buf, "</"));
+  return buf;
+}
+
+Test(html_wire, huge_declared_length_and_partial_frames) {
+  ws_case_result c = {0};
+  static const char resp[] = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
+  add_wire(&c, 0, "rx", resp, sizeof resp - 1, NULL);
+  /* A 64-bit length of 2^63 with three bytes behind it. */
+  static const uint8_t huge[] = {0x82, 0x7F, 0x80, 0,   0,   0,  0,
+                                 0,    0,    0,    'a', 'b', 'c'};
+  add_wire(&c, 1, "rx", huge, sizeof huge, NULL);
+  add_wire(&c, 2, "rx", "def", 3, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"len\":\"9223372036854775808\""), "%s", j);
+  cr_assert(strstr(j, "\"got\":\"6\""), "%s", j);
+  cr_assert(strstr(j, "most significant bit"), "%s", j);
+  cr_assert(strstr(j, "\"k\":\"cont\",\"at\":0,\"from\":\"3\",\"n\":\"3\""),
+            "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+Test(html_wire, header_cut_across_writes) {
+  ws_case_result c = {0};
+  static const char req[] = "GET / HTTP/1.1\r\n\r\n";
+  add_wire(&c, 0, "tx", req, sizeof req - 1, NULL);
+  static const uint8_t frame[] = {0x81, 0x82, 9, 9, 9, 9, 'o' ^ 9, 'k' ^ 9};
+  for (size_t i = 0; i < sizeof frame; i++) /* one byte per write */
+    add_wire(&c, (double)i, "tx", frame + i, 1, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"k\":\"part\",\"at\":0,\"n\":\"1\""), "%s", j);
+  cr_assert(strstr(j, "\"k\":\"frame\",\"at\":-1"), "%s", j);
+  cr_assert(strstr(j, "\"pv\":\"ok\""), "unmasked across writes: %s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+Test(html_wire, refused_upgrade_has_a_body_not_frames) {
+  ws_case_result c = {0};
+  static const char resp[] = "HTTP/1.1 400 Bad Request\nX: y\n\n\x81\x05hello";
+  add_wire(&c, 0, "rx", resp, sizeof resp - 1, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"eol\":\"lf\""), "%s", j);
+  cr_assert(strstr(j, "\"k\":\"body\""), "%s", j);
+  cr_assert_null(strstr(j, "\"k\":\"frame\""), "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+Test(html_wire, hostile_close_reason_and_long_lines) {
+  ws_case_result c = {0};
+  char line[3000];
+  memset(line, '<', sizeof line);
+  add_wire(&c, 0, "tx", line, sizeof line, NULL); /* never ends */
+  static const char resp[] = "HTTP/1.1 101 x\r\n\r\n";
+  add_wire(&c, 1, "rx", resp, sizeof resp - 1, NULL);
+  uint8_t close[4 + 20] = {0x88, 22, 0x03, 0xE8};
+  memcpy(close + 4, "</script><!--\xff\x00\xe2\x80\xa8z", 20);
+  add_wire(&c, 2, "rx", close, sizeof close, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"code\":1000"), "%s", j);
+  cr_assert(strstr(j, "\\u003c/script\\u003e\\u003c!--\\\\xff\\\\x00\\u2028z"),
+            "%s", j);
+  cr_assert(strstr(j, "\"eol\":\"none\""), "%s", j);
+  cr_assert_null(strstr(j, "<"));
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* Whatever the bytes, the decoder terminates, stays in bounds (ASan) and
+ * writes valid JSON. */
+Test(html_wire, random_bytes) {
+  srand(1234);
+  for (int round = 0; round < 50; round++) {
+    ws_case_result c = {0};
+    size_t entries = (size_t)(rand() % 40);
+    for (size_t e = 0; e < entries; e++) {
+      uint8_t buf[300];
+      size_t len = (size_t)(rand() % (int)sizeof buf);
+      for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)(rand() % 4 ? rand() : "\r\n\x81\x7f\x7e\xff"[i % 6]);
+      if (e == 1)
+        memcpy(buf, "HTTP/1.1 101\r\n\r\n", len < 17 ? len : 17);
+      const char *dir = rand() % 5 ? (rand() % 2 ? "tx" : "rx") : "note";
+      add_wire(&c, rand() % 1000 / 7.0, dir, buf, len, NULL);
+    }
+    free(wire_of(&c));
+    ws_case_result_free(&c);
+  }
+}
