@@ -1,0 +1,110 @@
+#include "xml_escape.h"
+
+#include <string.h>
+
+size_t ws_text_utf8_len(const uint8_t *p, size_t n) {
+  uint8_t b = p[0];
+  if (b < 0x80)
+    return 1;
+  size_t need;
+  uint8_t lo = 0x80, hi = 0xBF; /* the range of the second byte */
+  if (b >= 0xC2 && b <= 0xDF)
+    need = 2;
+  else if (b >= 0xE0 && b <= 0xEF) {
+    need = 3;
+    if (b == 0xE0)
+      lo = 0xA0; /* overlong below U+0800 */
+    else if (b == 0xED)
+      hi = 0x9F; /* UTF-16 surrogates U+D800-U+DFFF */
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    need = 4;
+    if (b == 0xF0)
+      lo = 0x90; /* overlong below U+10000 */
+    else if (b == 0xF4)
+      hi = 0x8F; /* above U+10FFFF */
+  } else
+    return 0; /* continuation byte, C0, C1 or F5-FF */
+  if (n < need || p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < need; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  return need;
+}
+
+/* Characters XML 1.0 allows but readers misread: DEL, the C1 controls (NEL
+ * is a line break to some tools) and the two noncharacters XML forbids. */
+static bool is_visible_escape(const uint8_t *p, size_t n, unsigned *cp) {
+  if (n == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
+    *cp = p[1];
+    return true;
+  }
+  if (n == 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE) {
+    *cp = 0xFFC0u | (p[2] & 0x3Fu); /* U+FFFE or U+FFFF */
+    return true;
+  }
+  return false;
+}
+
+static void escape_ascii(FILE *out, uint8_t c, enum ws_xml_mode mode) {
+  switch (c) {
+  case '&':
+    fputs("&amp;", out);
+    return;
+  case '<':
+    fputs("&lt;", out);
+    return;
+  case '>':
+    fputs("&gt;", out); /* also keeps "]]>" from ever appearing */
+    return;
+  case '"':
+    fputs("&quot;", out);
+    return;
+  case '\'':
+    fputs("&apos;", out);
+    return;
+  case '\t':
+  case '\n':
+  case '\r':
+    if (mode == WS_XML_ONE_LINE)
+      fprintf(out, "\\x%02X", c);
+    else if (mode == WS_XML_ATTRIBUTE || c == '\r')
+      fprintf(out, "&#%u;", c);
+    else
+      fputc(c, out);
+    return;
+  default:
+    if (c < 0x20 || c == 0x7F)
+      fprintf(out, "\\x%02X", c); /* NUL and C0 controls: not XML at all */
+    else
+      fputc(c, out);
+  }
+}
+
+void ws_xml_escape(FILE *out, const void *s, size_t len,
+                   enum ws_xml_mode mode) {
+  const uint8_t *p = s;
+  size_t i = 0;
+  while (i < len) {
+    size_t n = ws_text_utf8_len(p + i, len - i);
+    unsigned cp;
+    if (n == 0) {
+      fprintf(out, "\\x%02X", p[i]); /* not UTF-8: show the byte */
+      i++;
+    } else if (n == 1) {
+      escape_ascii(out, p[i], mode);
+      i++;
+    } else if (is_visible_escape(p + i, n, &cp)) {
+      fprintf(out, "\\u%04X", cp);
+      i += n;
+    } else {
+      fwrite(p + i, 1, n, out);
+      i += n;
+    }
+  }
+}
+
+void ws_xml_escape_str(FILE *out, const char *s, enum ws_xml_mode mode) {
+  if (s)
+    ws_xml_escape(out, s, strlen(s), mode);
+}
