@@ -35,6 +35,13 @@ uint16_t ws_exec_server_port(const ws_exec_server *s);
  * then *exit is filled (caller frees exit->stderr_tail). */
 bool ws_exec_server_exited(ws_exec_server *s, ws_exec_exit *exit);
 
+/* Non-blocking: a copy of the stderr tail kept since the last (re)start
+ * (heap, NUL-terminated, caller frees; NULL when out of memory). The fuzzer
+ * looks in it for a sanitizer report that has begun while the process is
+ * still alive (symbolizing), so a crash is tied to the input that caused
+ * it rather than to the next one. */
+char *ws_exec_server_stderr(ws_exec_server *s);
+
 /* Starts the command again (same port when possible) after an exit. */
 int ws_exec_server_restart(ws_exec_server *s, char *err, size_t cap);
 
