@@ -1,16 +1,29 @@
 /* wsprobe test: runs the catalogue against a target, grades every case,
- * writes results.json and prints a summary.
+ * writes the reports (results.json, index.html, junit.xml, summary.md) and
+ * prints a summary.
  *
  * Threads: the scheduler runs in its own thread so the main thread can wait
  * for either the end of the run or a second SIGINT/SIGTERM. The first signal
  * asks the scheduler to start no new case (running ones finish); the second
- * writes what finished and exits at once. Either way results.json says
+ * writes what finished and exits at once. Either way the reports say
  * "interrupted": true and the exit status is 2: the run was not done, even
- * if a case already failed. */
+ * if a case already failed.
+ *
+ * CI controls: --fail-on picks the verdicts that make the status 1;
+ * --baseline turns the status into "did anything change" (baseline.h).
+ *
+ * --exec-server: the harness owns the server process. After every case it
+ * looks whether the server died; if so it restarts it and records a crash
+ * window. At the end each crash is pinned on the cases that were in flight
+ * in its window: one case takes it directly; several are re-run one at a
+ * time against the restarted server to see which one reproduces it. */
+#include "baseline.h"
 #include "clock.h"
 #include "commands.h"
 #include "echo_server.h"
+#include "exec_server.h"
 #include "grade.h"
+#include "report.h"
 #include "runner.h"
 #include "scheduler.h"
 #include "summary.h"
@@ -18,6 +31,7 @@
 #include "wire_format.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -46,6 +60,12 @@ static void on_signal(int sig) {
   sem_post(&wake);      /* async-signal-safe */
 }
 
+/* A server exit seen by the watcher, and the window it happened in. */
+struct crash {
+  ws_exec_exit exit;
+  int64_t lo, hi; /* us since t0: last seen alive (minus slack), restarted */
+};
+
 struct test_run {
   const ws_test_options *o;
   const ws_case **cases;
@@ -56,6 +76,17 @@ struct test_run {
   bool tty;
   int64_t t0;
   char json_path[4096];
+  ws_baseline baseline; /* loaded when o->baseline */
+  ws_baseline_outcome outcome;
+  /* --exec-server */
+  ws_exec_server *server;
+  ws_run_options *run;
+  int64_t *span; /* per case index: start and end, us since t0 */
+  int64_t t0_us; /* CLOCK_MONOTONIC at the start, us */
+  int64_t last_alive;
+  struct crash *crashes;
+  size_t crash_count;
+  bool server_lost; /* could not be restarted: the run stops */
 };
 
 /* ---- per case ---- */
@@ -93,6 +124,73 @@ static void print_verbose(const struct test_run *t, const ws_case *c,
   fflush(stdout);
 }
 
+/* ---- the owned server (--exec-server) ---- */
+
+/* A crash can land just after the case that caused it closed its
+ * connection, when the watcher already saw the server alive: cases that
+ * ended this shortly before (or started this shortly after the restart) are
+ * suspects too. */
+#define CRASH_SLACK_MS 50
+/* How long a case re-run alone is watched for a delayed crash. */
+#define RERUN_WATCH_MS 150
+#define EXEC_STARTUP_MS 10000
+
+/* Microseconds since the run started: crash windows and case spans are
+ * compared at this grain, so a case that started right after a restart is
+ * not taken for one that ran before it. */
+static int64_t since_t0(const struct test_run *t) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - t->t0_us;
+}
+
+/* Restarts the server after an exit. A new port cannot be handed to the
+ * worker threads safely mid-run, so then the run stops (status 2). */
+static int restart_server(struct test_run *t) {
+  char err[512];
+  uint16_t port = ws_exec_server_port(t->server);
+  if (ws_exec_server_restart(t->server, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: test: cannot restart the server: %s\n", err);
+  } else if (ws_exec_server_port(t->server) != port) {
+    fprintf(stderr,
+            "wsprobe: test: the server came back on another port (%u was "
+            "taken); stopping the run\n",
+            (unsigned)port);
+  } else {
+    return 0;
+  }
+  t->server_lost = true;
+  stop_requested = 1;
+  return -1;
+}
+
+/* Called after every case (never concurrently: the scheduler serialises
+ * done callbacks), and once at the end. */
+static void watch_server(struct test_run *t) {
+  ws_exec_exit ex;
+  if (!t->server || t->server_lost)
+    return;
+  if (!ws_exec_server_exited(t->server, &ex)) {
+    t->last_alive = since_t0(t);
+    return;
+  }
+  struct crash *grown =
+      realloc(t->crashes, (t->crash_count + 1) * sizeof *grown);
+  if (!grown) {
+    free(ex.stderr_tail);
+  } else {
+    t->crashes = grown;
+    t->crashes[t->crash_count++] =
+        (struct crash){ex, t->last_alive - CRASH_SLACK_MS * 1000, 0};
+  }
+  restart_server(t);
+  t->last_alive = since_t0(t);
+  /* A case that starts right after the restart may still meet a server
+   * settling in: it is a suspect too, so it gets a clean re-run. */
+  if (grown)
+    t->crashes[t->crash_count - 1].hi = t->last_alive + CRASH_SLACK_MS * 1000;
+}
+
 static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   struct test_run *t = ctx;
   ws_case_result r = {0};
@@ -104,17 +202,201 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   free(obs);
 
   pthread_mutex_lock(&t->lock);
-  size_t at = t->results.case_count;
+  size_t at = t->results.case_count, ci = index_of(t, c);
+  if (t->span && ci < t->case_count) {
+    t->span[2 * ci + 1] = since_t0(t);
+    t->span[2 * ci] = t->span[2 * ci + 1] - (int64_t)(r.duration_ms * 1000);
+  }
   if (ws_results_add(&t->results, &r) == 0)
-    t->order[at] = index_of(t, c);
+    t->order[at] = ci;
   else
     ws_case_result_free(&r); /* the count stays right; the row is lost */
   size_t done = t->results.case_count;
   size_t fails = t->results.counts[WS_VERDICT_FAIL];
   size_t errors = t->results.counts[WS_VERDICT_ERROR];
   pthread_mutex_unlock(&t->lock);
+  watch_server(t);
   if (t->tty)
     ws_summary_progress(stderr, done, t->case_count, fails, errors);
+}
+
+/* Swaps in a new result for result i, keeping the counts right. */
+static void replace_result(struct test_run *t, size_t i, ws_case_result *nr) {
+  ws_case_result *old = &t->results.cases[i];
+  t->results.counts[old->verdict < WS_VERDICT_COUNT ? old->verdict
+                                                    : WS_VERDICT_ERROR]--;
+  t->results.counts[nr->verdict < WS_VERDICT_COUNT ? nr->verdict
+                                                   : WS_VERDICT_ERROR]++;
+  ws_case_result_free(old);
+  *old = *nr;
+  memset(nr, 0, sizeof *nr);
+}
+
+/* /bin/sh runs the command and may stay its parent: then a server killed by
+ * signal N shows up as the shell's status 128 + N. */
+static void describe_exit(const ws_exec_exit *ex, char *out, size_t cap) {
+  if (ex->signaled)
+    snprintf(out, cap, "server exited with signal %d", ex->signal);
+  else if (ex->status > 128 && ex->status < 128 + 65)
+    snprintf(out, cap, "server exited with status %d (signal %d)", ex->status,
+             ex->status - 128);
+  else
+    snprintf(out, cap, "server exited with status %d", ex->status);
+}
+
+/* Turns result i into the crash verdict: fail, "server-crash", the given
+ * reason, and the server's stderr tail after what was observed. */
+static void mark_crash(struct test_run *t, size_t i, const struct crash *cr,
+                       const char *reason) {
+  ws_case_result *c = &t->results.cases[i];
+  const char *tail = cr->exit.stderr_tail ? cr->exit.stderr_tail : "";
+  size_t n = strlen(c->observed ? c->observed : "") + strlen(tail) + 64;
+  char *observed = malloc(n);
+  char *code = strdup("server-crash"), *why = strdup(reason);
+  if (!observed || !code || !why) {
+    free(observed);
+    free(code);
+    free(why);
+    return; /* the crash is still on stderr and in the summary */
+  }
+  snprintf(observed, n, "%s\nserver stderr (last bytes):\n%s",
+           c->observed ? c->observed : "", *tail ? tail : "(empty)");
+  t->results
+      .counts[c->verdict < WS_VERDICT_COUNT ? c->verdict : WS_VERDICT_ERROR]--;
+  t->results.counts[WS_VERDICT_FAIL]++;
+  c->verdict = WS_VERDICT_FAIL;
+  free(c->reason_code);
+  free(c->reason);
+  free(c->observed);
+  c->reason_code = code;
+  c->reason = why;
+  c->observed = observed;
+}
+
+/* Runs case ci alone against the restarted server and watches for a crash a
+ * little longer. 1 when it crashed (the server is restarted), 0 when not
+ * (*fresh holds its new result), -1 when it could not be run. */
+static int rerun_alone(struct test_run *t, size_t ci, ws_case_result *fresh,
+                       ws_exec_exit *ex) {
+  ws_observation obs;
+  ws_observation_init(&obs);
+  ws_run_case(t->cases[ci], t->run, &obs);
+  memset(fresh, 0, sizeof *fresh);
+  int graded = ws_grade_case(t->cases[ci], &obs, t->o->wire_all, fresh);
+  ws_observation_free(&obs);
+  int64_t until = ws_now_ms() + RERUN_WATCH_MS;
+  bool crashed;
+  while (!(crashed = ws_exec_server_exited(t->server, ex)) &&
+         ws_now_ms() < until)
+    usleep(10000);
+  if (crashed) {
+    ws_case_result_free(fresh);
+    restart_server(t); /* on failure the loop stops: server_lost */
+    return 1;
+  }
+  if (graded != 0) {
+    ws_case_result_free(fresh);
+    return -1;
+  }
+  return 0;
+}
+
+/* Whether case ci ran (in part) inside crash k's window. */
+static bool in_window(const struct test_run *t, size_t ci, size_t k) {
+  const struct crash *cr = &t->crashes[k];
+  return t->span[2 * ci] < cr->hi && t->span[2 * ci + 1] > cr->lo;
+}
+
+enum { NOT_SUSPECT, SUSPECT, REPRODUCED, CLEAN };
+
+/* Re-runs every suspect alone, once even if it sits in several windows:
+ * those that crash the server again take the crash, the others keep their
+ * clean re-run. */
+static void rerun_suspects(struct test_run *t, uint8_t *state,
+                           const size_t *result_of, size_t suspects) {
+  for (size_t ci = 0; ci < t->case_count && !t->server_lost; ci++) {
+    if (state[ci] != SUSPECT)
+      continue;
+    ws_case_result fresh;
+    ws_exec_exit ex = {0};
+    int rc = rerun_alone(t, ci, &fresh, &ex);
+    if (rc == 1) {
+      char how[128], reason[512];
+      describe_exit(&ex, how, sizeof how);
+      snprintf(reason, sizeof reason,
+               "%s; reproduced when run alone (%zu cases were running "
+               "around the crash; each was re-run alone)",
+               how, suspects);
+      struct crash again = {.exit = ex};
+      mark_crash(t, result_of[ci], &again, reason);
+      state[ci] = REPRODUCED;
+    } else if (rc == 0) {
+      replace_result(t, result_of[ci], &fresh);
+      state[ci] = CLEAN;
+    }
+    free(ex.stderr_tail);
+  }
+}
+
+/* A crash none of whose suspects reproduced it alone stays on all of them:
+ * a crash must not vanish from the report. */
+static void keep_unexplained(struct test_run *t, const uint8_t *state,
+                             const size_t *result_of, size_t k) {
+  size_t n = 0, rerun = 0;
+  for (size_t ci = 0; ci < t->case_count; ci++) {
+    if (state[ci] != NOT_SUSPECT && in_window(t, ci, k)) {
+      if (state[ci] == REPRODUCED)
+        return;
+      n++;
+      rerun += state[ci] == CLEAN;
+    }
+  }
+  char what[128], reason[512];
+  describe_exit(&t->crashes[k].exit, what, sizeof what);
+  if (rerun == 0) /* a lone suspect, or no re-run was possible */
+    snprintf(reason, sizeof reason, "%s", what);
+  else
+    snprintf(reason, sizeof reason,
+             "%s while %zu cases ran; none reproduced it when re-run alone",
+             what, n);
+  for (size_t ci = 0; ci < t->case_count; ci++)
+    if (state[ci] != NOT_SUSPECT && in_window(t, ci, k))
+      mark_crash(t, result_of[ci], &t->crashes[k], reason);
+}
+
+/* Pins every recorded crash on cases (see the file comment). A lone
+ * suspect, or any suspect of an interrupted run, takes the crash without a
+ * re-run. */
+static void resolve_crashes(struct test_run *t, bool interrupted) {
+  size_t *result_of = malloc((t->case_count + 1) * sizeof *result_of);
+  uint8_t *state = calloc(t->case_count + 1, 1);
+  size_t suspects = 0;
+  for (size_t ci = 0; result_of && ci < t->case_count; ci++)
+    result_of[ci] = SIZE_MAX;
+  for (size_t i = 0; result_of && i < t->results.case_count; i++)
+    result_of[t->order[i]] = i;
+  for (size_t k = 0; result_of && state && k < t->crash_count; k++) {
+    bool any = false;
+    for (size_t ci = 0; ci < t->case_count; ci++)
+      if (result_of[ci] != SIZE_MAX && in_window(t, ci, k)) {
+        suspects += state[ci] == NOT_SUSPECT;
+        state[ci] = SUSPECT;
+        any = true;
+      }
+    if (!any) {
+      char what[128];
+      describe_exit(&t->crashes[k].exit, what, sizeof what);
+      fprintf(stderr, "wsprobe: test: %s while no case was running\n", what);
+    }
+  }
+  if (result_of && state && suspects > 0) {
+    if (suspects > 1 && !interrupted && !t->server_lost)
+      rerun_suspects(t, state, result_of, suspects);
+    for (size_t k = 0; k < t->crash_count; k++)
+      keep_unexplained(t, state, result_of, k);
+  }
+  free(result_of);
+  free(state);
 }
 
 /* ---- the end of a run ---- */
@@ -143,13 +425,75 @@ static void sort_results(struct test_run *t) {
   free(slot);
 }
 
-static int exit_status(const ws_run_results *r) {
-  if (r->interrupted)
+/* 2 when the run could not be done; 1 when a case has a --fail-on verdict
+ * (with a baseline: a regression or an unexpected pass); 2 when a case
+ * could not be run and error is not in --fail-on; else 0. */
+static int exit_status(const struct test_run *t) {
+  const ws_run_results *r = &t->results;
+  unsigned fail_on = t->o->fail_on;
+  if (r->interrupted || t->server_lost)
     return WS_EXIT_USAGE;
-  if (r->counts[WS_VERDICT_FAIL])
+  bool bad = false;
+  if (t->o->baseline)
+    bad = t->outcome.regression_count || t->outcome.unexpected_count;
+  else
+    for (int v = 0; v < WS_VERDICT_COUNT && !bad; v++)
+      bad = (fail_on & WS_VERDICT_BIT(v)) && r->counts[v];
+  if (bad)
     return WS_EXIT_FAILURES;
-  /* A case the harness could not run leaves the run incomplete. */
-  return r->counts[WS_VERDICT_ERROR] ? WS_EXIT_USAGE : WS_EXIT_OK;
+  bool errors_count = fail_on & WS_VERDICT_BIT(WS_VERDICT_ERROR);
+  return r->counts[WS_VERDICT_ERROR] && !errors_count ? WS_EXIT_USAGE
+                                                      : WS_EXIT_OK;
+}
+
+static int sub_path(char *out, size_t cap, const char *dir, const char *file) {
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  return snprintf(out, cap, "%.*s/%s", (int)n, dir, file) >= (int)cap ? -1 : 0;
+}
+
+/* Every format into --out; with --json, results.json goes there instead. */
+static int write_reports(struct test_run *t, char *err, size_t cap) {
+  const ws_run_results *r = &t->results;
+  if (!t->o->json_path)
+    return ws_report_write_all(r, t->o->out_dir, err, cap);
+  static const struct {
+    const char *file;
+    int (*write)(const ws_run_results *, const char *, char *, size_t);
+  } others[] = {{"junit.xml", ws_report_write_junit},
+                {"summary.md", ws_report_write_markdown},
+                {"index.html", ws_report_write_html}};
+  if (ws_results_write_json(r, t->json_path, err, cap) != 0)
+    return -1;
+  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+    char path[4096];
+    if (sub_path(path, sizeof path, t->o->out_dir, others[i].file) != 0) {
+      snprintf(err, cap, "%s: path too long", t->o->out_dir);
+      return -1;
+    }
+    if (others[i].write(r, path, err, cap) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The baseline comparison goes to results.json and summary.md as well as
+ * the terminal, so CI artifacts say what changed. */
+static int record_baseline(struct test_run *t, char *err, size_t cap) {
+  char md[4096];
+  if (ws_baseline_compare(&t->baseline, &t->results, t->o->fail_on,
+                          &t->outcome) != 0) {
+    snprintf(err, cap, "out of memory comparing with the baseline");
+    return -1;
+  }
+  if (ws_baseline_append_json(t->json_path, &t->baseline, &t->results,
+                              &t->outcome, err, cap) != 0 ||
+      sub_path(md, sizeof md, t->o->out_dir, "summary.md") != 0 ||
+      ws_baseline_append_markdown(md, &t->baseline, &t->results, &t->outcome,
+                                  err, cap) != 0)
+    return -1;
+  return 0;
 }
 
 /* Called with t->lock held or with no other thread left. */
@@ -160,14 +504,22 @@ static int finish_run(struct test_run *t, bool interrupted) {
   t->results.duration_ms = (double)(ws_now_ms() - t->t0);
   sort_results(t);
   char err[512];
-  int rc = exit_status(&t->results);
-  const char *written = t->json_path;
-  if (ws_results_write_json(&t->results, t->json_path, err, sizeof err) != 0) {
+  bool ok = write_reports(t, err, sizeof err) == 0;
+  if (ok && t->o->baseline)
+    ok = record_baseline(t, err, sizeof err) == 0;
+  if (ok && t->o->write_baseline)
+    ok = ws_baseline_write_text(&t->results, t->o->write_baseline, err,
+                                sizeof err) == 0;
+  if (!ok)
     fprintf(stderr, "wsprobe: %s\n", err);
-    written = NULL;
-    rc = WS_EXIT_USAGE;
-  }
-  ws_summary_print(stdout, &t->results, written, WS_SUMMARY_MAX_LISTED);
+  int rc = ok ? exit_status(t) : WS_EXIT_USAGE;
+  ws_summary_print(stdout, &t->results, ok ? t->json_path : NULL,
+                   WS_SUMMARY_MAX_LISTED);
+  if (ok)
+    ws_summary_print_reports(stdout, t->o->out_dir);
+  if (ok && t->o->baseline)
+    ws_summary_print_baseline(stdout, &t->results, t->baseline.path,
+                              &t->outcome, WS_SUMMARY_MAX_LISTED);
   fflush(stdout);
   return rc;
 }
@@ -193,16 +545,19 @@ static int make_dirs(const char *path) {
 
 static int prepare_json_path(struct test_run *t) {
   const ws_test_options *o = t->o;
-  if (o->json_path) {
-    snprintf(t->json_path, sizeof t->json_path, "%s", o->json_path);
-    return 0;
-  }
+  /* The directory is made now so a bad --out fails before the run. */
   if (make_dirs(o->out_dir) != 0) {
     fprintf(stderr, "wsprobe: test: cannot create %s: %s\n", o->out_dir,
             strerror(errno));
     return -1;
   }
-  snprintf(t->json_path, sizeof t->json_path, "%s/results.json", o->out_dir);
+  if (o->json_path)
+    snprintf(t->json_path, sizeof t->json_path, "%s", o->json_path);
+  else if (sub_path(t->json_path, sizeof t->json_path, o->out_dir,
+                    "results.json") != 0) {
+    fprintf(stderr, "wsprobe: test: --out: path too long\n");
+    return -1;
+  }
   return 0;
 }
 
@@ -211,9 +566,11 @@ static void fill_run_header(struct test_run *t, const char *target) {
   const ws_test_options *o = t->o;
   r->tool_version = strdup(WSPROBE_VERSION);
   r->target = strdup(target);
-  r->agent = strdup(o->agent ? o->agent
-                    : o->url ? target
-                             : "wsprobe reference server " WSPROBE_VERSION);
+  r->agent =
+      strdup(o->agent         ? o->agent
+             : o->url         ? target
+             : o->exec_server ? o->exec_server
+                              : "wsprobe reference server " WSPROBE_VERSION);
   char when[32];
   time_t now = time(NULL);
   struct tm tm;
@@ -237,6 +594,10 @@ static void *scheduler_thread(void *arg) {
                             .stop = &stop_requested,
                             .done = on_case_done,
                             .ctx = a->t};
+  /* An owned server comes back after a crash: the cases refused meanwhile
+   * are crash suspects, not a sign that the target is gone for good. */
+  if (a->t->server)
+    so.unreachable_after = INT_MAX;
   ws_schedule_run(a->t->cases, a->t->case_count, a->run, &so);
   a->finished = true;
   sem_post(&wake);
@@ -252,7 +613,7 @@ static void install_signals(void) {
 }
 
 /* Runs the selected cases; returns the exit status. */
-static int run_cases(struct test_run *t, const ws_run_options *run,
+static int run_cases(struct test_run *t, ws_run_options *run,
                      const char *target) {
   char err[512];
   if (ws_run_preflight(run, err, sizeof err) != 0) {
@@ -261,6 +622,8 @@ static int run_cases(struct test_run *t, const ws_run_options *run,
   }
   fill_run_header(t, target);
   t->t0 = ws_now_ms();
+  t->t0_us = since_t0(t); /* t0_us is 0 here: the clock's raw value */
+  t->run = run;
   struct sched_args args = {.t = t, .run = run};
   pthread_t thread;
   if (sem_init(&wake, 0, 0) != 0 ||
@@ -274,9 +637,16 @@ static int run_cases(struct test_run *t, const ws_run_options *run,
   if (hard_stop && !args.finished) {
     pthread_mutex_lock(&t->lock);
     finish_run(t, true);
+    if (t->server)
+      ws_exec_server_stop(t->server); /* no orphan left behind */
     _exit(WS_EXIT_USAGE); /* running cases are abandoned on purpose */
   }
   pthread_join(thread, NULL);
+  if (t->server) {
+    usleep(RERUN_WATCH_MS * 1000); /* a crash on the last case */
+    watch_server(t);
+    resolve_crashes(t, stop_requested != 0);
+  }
   return finish_run(t, stop_requested != 0);
 }
 
@@ -285,21 +655,53 @@ static void *serve(void *server) {
   return NULL;
 }
 
+static int parse_url(const char *text, ws_url *url) {
+  char err[256];
+  if (ws_url_parse(text, url, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: test: %s\n", err);
+    return -1;
+  }
+  if (url->secure) {
+    fprintf(stderr, "wsprobe: test: wss:// is not supported yet\n");
+    return -1;
+  }
+  return 0;
+}
+
+/* --exec-server: start it, run, stop it whatever happened. */
+static int run_exec_server(struct test_run *t, ws_run_options *run) {
+  char err[512], text[WS_URL_PATH_MAX + 64];
+  int startup = (int)(EXEC_STARTUP_MS * t->o->timeout_scale);
+  t->span = calloc(2 * t->case_count + 2, sizeof *t->span);
+  if (!t->span) {
+    fprintf(stderr, "wsprobe: test: out of memory\n");
+    return WS_EXIT_USAGE;
+  }
+  if (ws_exec_server_start(t->o->exec_server, startup, &t->server, err,
+                           sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: test: --exec-server: %s\n", err);
+    t->server = NULL;
+    return WS_EXIT_USAGE;
+  }
+  snprintf(text, sizeof text, "ws://127.0.0.1:%u%s",
+           (unsigned)ws_exec_server_port(t->server),
+           t->o->path ? t->o->path : "/");
+  int rc =
+      parse_url(text, &run->url) == 0 ? run_cases(t, run, text) : WS_EXIT_USAGE;
+  ws_exec_server_stop(t->server);
+  t->server = NULL;
+  return rc;
+}
+
 /* Starts the reference server on a free loopback port for a run without a
  * URL, or parses the URL. */
 static int run_target(struct test_run *t, ws_run_options *run) {
   char err[256], text[64];
-  if (t->o->url) {
-    if (ws_url_parse(t->o->url, &run->url, err, sizeof err) != 0) {
-      fprintf(stderr, "wsprobe: test: %s\n", err);
-      return WS_EXIT_USAGE;
-    }
-    if (run->url.secure) {
-      fprintf(stderr, "wsprobe: test: wss:// is not supported yet\n");
-      return WS_EXIT_USAGE;
-    }
-    return run_cases(t, run, t->o->url);
-  }
+  if (t->o->exec_server)
+    return run_exec_server(t, run);
+  if (t->o->url)
+    return parse_url(t->o->url, &run->url) == 0 ? run_cases(t, run, t->o->url)
+                                                : WS_EXIT_USAGE;
   ws_echo_server_options so;
   ws_echo_server_options_defaults(&so);
   ws_echo_server *server;
@@ -344,6 +746,31 @@ static int select_cases(struct test_run *t, const ws_catalogue *cat) {
   return 0;
 }
 
+/* A bad baseline is a usage error found before anything runs. */
+static int load_baseline(struct test_run *t) {
+  char err[1024];
+  if (!t->o->baseline)
+    return 0;
+  if (ws_baseline_load(t->o->baseline, &t->baseline, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: --baseline: %s\n", err);
+    return -1;
+  }
+  return 0;
+}
+
+static void free_run(struct test_run *t) {
+  ws_results_free(&t->results);
+  ws_baseline_free(&t->baseline);
+  ws_baseline_outcome_free(&t->outcome);
+  for (size_t i = 0; i < t->crash_count; i++)
+    free(t->crashes[i].exit.stderr_tail);
+  free(t->crashes);
+  free(t->span);
+  free(t->cases);
+  free(t->order);
+  pthread_mutex_destroy(&t->lock);
+}
+
 int ws_cmd_test(int argc, char **argv) {
   ws_test_options o;
   int rc = ws_test_options_parse(argc, argv, &o);
@@ -360,7 +787,8 @@ int ws_cmd_test(int argc, char **argv) {
   rc = WS_EXIT_USAGE;
   if (!cat)
     fprintf(stderr, "wsprobe: %s\n", err);
-  else if (select_cases(&t, cat) == 0 && prepare_json_path(&t) == 0) {
+  else if (load_baseline(&t) == 0 && select_cases(&t, cat) == 0 &&
+           prepare_json_path(&t) == 0) {
     ws_run_options run = {.timeout_scale = o.timeout_scale,
                           .seed = o.seed,
                           .origin = o.origin,
@@ -368,12 +796,9 @@ int ws_cmd_test(int argc, char **argv) {
                           .record_all_wire = o.wire_all};
     rc = run_target(&t, &run);
   }
-  ws_results_free(&t.results);
-  free(t.cases);
-  free(t.order);
+  free_run(&t);
   if (cat)
     ws_catalogue_free(cat);
-  pthread_mutex_destroy(&t.lock);
   ws_test_options_free(&o);
   return rc;
 }

@@ -10,5 +10,8 @@ int ws_cmd_selfcheck(int argc, char **argv);
 int ws_cmd_test(int argc, char **argv);
 int ws_cmd_list(int argc, char **argv);
 int ws_cmd_show(int argc, char **argv);
+int ws_cmd_report(int argc, char **argv);
+int ws_cmd_diff(int argc, char **argv);
+int ws_cmd_fuzz(int argc, char **argv);
 
 #endif

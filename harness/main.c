@@ -20,6 +20,12 @@ static const struct command commands[] = {
     {"selfcheck",
      "quick check of a server's echo, ping, close and refusal behaviour",
      ws_cmd_selfcheck},
+    {"report", "re-render reports from results.json files (matrix of runs)",
+     ws_cmd_report},
+    {"diff", "compare two results.json files: regressions, improvements",
+     ws_cmd_diff},
+    {"fuzz", "seeded mutation fuzzing of a server; findings become cases",
+     ws_cmd_fuzz},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

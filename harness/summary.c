@@ -86,3 +86,60 @@ void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
     fprintf(out, "\nresults: %s\n", json_path);
   fprintf(out, "replay: add --seed %llu\n", (unsigned long long)r->seed);
 }
+
+void ws_summary_print_reports(FILE *out, const char *dir) {
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  fprintf(out, "reports: %.*s/index.html, junit.xml, summary.md\n", (int)n,
+          dir);
+}
+
+/* Case text from the run may hold a peer's bytes: no control characters
+ * reach the terminal. */
+static void print_clean(FILE *out, const char *s, size_t max) {
+  size_t n = 0;
+  for (; s && *s && n < max; s++, n++)
+    fputc((unsigned char)*s < 0x20 || *s == 0x7F ? ' ' : *s, out);
+  if (s && *s)
+    fputs("...", out);
+}
+
+static void print_hits(FILE *out, const ws_run_results *r, const char *label,
+                       const ws_baseline_hit *hits, size_t n,
+                       size_t max_listed) {
+  for (size_t i = 0; i < n && i < max_listed; i++) {
+    const ws_case_result *c = &r->cases[hits[i].case_index];
+    int was = hits[i].baseline_verdict;
+    fprintf(out, "  %-10s %-12s %s -> %s  ", label, c->id ? c->id : "",
+            was < 0 ? "(not listed)" : ws_verdict_name((enum ws_verdict)was),
+            ws_verdict_name(c->verdict));
+    print_clean(out, c->title, 60);
+    fputc('\n', out);
+    if (c->reason && *c->reason) {
+      fprintf(out, "  %-10s %-12s ", "", "");
+      print_clean(out, c->reason, 160);
+      fputc('\n', out);
+    }
+  }
+  if (n > max_listed)
+    fprintf(out, "  ... and %zu more (see summary.md)\n", n - max_listed);
+}
+
+void ws_summary_print_baseline(FILE *out, const ws_run_results *r,
+                               const char *baseline_path,
+                               const ws_baseline_outcome *o,
+                               size_t max_listed) {
+  fprintf(out, "\nbaseline %s: %zu regression%s, %zu unexpected pass%s\n",
+          baseline_path ? baseline_path : "", o->regression_count,
+          o->regression_count == 1 ? "" : "s", o->unexpected_count,
+          o->unexpected_count == 1 ? "" : "es");
+  print_hits(out, r, "REGRESSED", o->regressions, o->regression_count,
+             max_listed);
+  print_hits(out, r, "NOW PASSES", o->unexpected_passes, o->unexpected_count,
+             max_listed);
+  if (o->unexpected_count)
+    fputs("  (cases that no longer fail: update the baseline, e.g. with "
+          "--write-baseline)\n",
+          out);
+}

@@ -3,6 +3,7 @@
 #ifndef WS_HARNESS_SUMMARY_H
 #define WS_HARNESS_SUMMARY_H
 
+#include "baseline.h"
 #include "results.h"
 
 #include <stdbool.h>
@@ -23,5 +24,14 @@ void ws_summary_progress_clear(FILE *tty);
  * and where results.json went (json_path may be NULL: not written). */
 void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
                       size_t max_listed);
+
+/* "reports: DIR/index.html, junit.xml, summary.md". */
+void ws_summary_print_reports(FILE *out, const char *dir);
+
+/* The baseline comparison: counts, then each regression and unexpected
+ * pass (at most max_listed of each) with baseline -> now verdicts. */
+void ws_summary_print_baseline(FILE *out, const ws_run_results *r,
+                               const char *baseline_path,
+                               const ws_baseline_outcome *o, size_t max_listed);
 
 #endif

@@ -1,5 +1,6 @@
 #include "test_options.h"
 #include "cli_args.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,10 +33,26 @@ static void usage(FILE *out) {
           "  --case-file FILE      add the cases of FILE (repeatable)\n"
           "  --cases-dir DIR       add every *.case below DIR (repeatable)\n"
           "  -v, --verbose         print each case's verdict and wire trace\n"
-          "  --wire-all            keep the wire log of passing cases too\n\n"
-          "Exit status: 0 no case failed, 1 at least one failed, 2 the run\n"
-          "could not be done (bad options or case files, target unreachable,\n"
-          "interrupted, or a case the harness could not run).\n",
+          "  --wire-all            keep the wire log of passing cases too\n"
+          "  --fail-on LEVELS      verdicts that make the exit status 1\n"
+          "                        (default fail; e.g. fail,non-strict;\n"
+          "                        add error to count errors as 1, not 2)\n"
+          "  --baseline FILE       exit 1 only on changes from FILE: a\n"
+          "                        results.json or 'ID VERDICT [REASON]'\n"
+          "                        lines (regressions, unexpected passes)\n"
+          "  --write-baseline FILE write this run's non-passing cases as an\n"
+          "                        expectations file for --baseline\n"
+          "  --exec-server \"CMD {port}\"\n"
+          "                        start the server under test on a free\n"
+          "                        port, restart it after a crash, stop it\n"
+          "                        at the end (no URL then)\n"
+          "  --path PATH           URL path with --exec-server (default /)\n"
+          "\n"
+          "Exit status: 0 no case in a --fail-on verdict (with --baseline: no\n"
+          "regression and no unexpected pass), 1 otherwise, 2 the run could\n"
+          "not be done (bad options or case files, target unreachable,\n"
+          "interrupted, or a case the harness could not run, unless error is\n"
+          "in --fail-on).\n",
           WS_TEST_MAX_JOBS, WS_TEST_DEFAULT_OUT);
 }
 
@@ -119,6 +136,38 @@ static int parse_scale(const char *text, double *out) {
   return 0;
 }
 
+int ws_test_parse_fail_on(const char *text, unsigned *out, char *err,
+                          size_t cap) {
+  unsigned set = 0;
+  const char *p = text;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    char name[32];
+    if (n == 0 || n >= sizeof name) {
+      snprintf(err, cap, "'%s' is not a comma-separated list of verdicts",
+               text);
+      return -1;
+    }
+    memcpy(name, p, n);
+    name[n] = '\0';
+    int v = ws_verdict_parse(name);
+    if (v < 0) {
+      snprintf(err, cap,
+               "unknown verdict '%s' (pass, non-strict, informational, "
+               "unimplemented, fail, error)",
+               name);
+      return -1;
+    }
+    set |= 1u << (unsigned)v;
+    if (!end)
+      break;
+    p = end + 1;
+  }
+  *out = set;
+  return 0;
+}
+
 /* --cases given twice adds to the first. */
 static int append_patterns(const char **slot, char **owned, const char *v) {
   if (!*slot) {
@@ -194,8 +243,52 @@ static int parse_one(int opt, ws_test_options *o) {
   case 'w':
     o->wire_all = true;
     return 0;
+  case 'F':
+    if (ws_test_parse_fail_on(optarg, &o->fail_on, err, sizeof err) != 0) {
+      fprintf(stderr, "wsprobe: --fail-on: %s\n", err);
+      return -1;
+    }
+    return 0;
+  case 'B':
+    o->baseline = optarg;
+    return 0;
+  case 'W':
+    o->write_baseline = optarg;
+    return 0;
+  case 'E':
+    o->exec_server = optarg;
+    return 0;
+  case 'P':
+    o->path = optarg;
+    return 0;
   }
   return -1;
+}
+
+/* --exec-server names the target itself: a URL as well is ambiguous. */
+static int check_exec_options(const ws_test_options *o) {
+  if (o->exec_server && o->url) {
+    fprintf(stderr, "wsprobe: test: give a URL or --exec-server, not both\n");
+    return -1;
+  }
+  if (o->exec_server && !strstr(o->exec_server, "{port}")) {
+    fprintf(stderr, "wsprobe: --exec-server: the command needs {port} where "
+                    "the server's port goes\n");
+    return -1;
+  }
+  if (o->path && !o->exec_server) {
+    fprintf(stderr, "wsprobe: --path goes with --exec-server (put the path "
+                    "in the URL otherwise)\n");
+    return -1;
+  }
+  if (o->path && (o->path[0] != '/' || strpbrk(o->path, " \t\r\n#"))) {
+    fprintf(stderr,
+            "wsprobe: --path: '%s' must start with / and hold no "
+            "blank or #\n",
+            o->path);
+    return -1;
+  }
+  return 0;
 }
 
 int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
@@ -214,12 +307,18 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
       {"cases-dir", required_argument, NULL, 'd'},
       {"verbose", no_argument, NULL, 'v'},
       {"wire-all", no_argument, NULL, 'w'},
+      {"fail-on", required_argument, NULL, 'F'},
+      {"baseline", required_argument, NULL, 'B'},
+      {"write-baseline", required_argument, NULL, 'W'},
+      {"exec-server", required_argument, NULL, 'E'},
+      {"path", required_argument, NULL, 'P'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
   o->jobs = default_jobs();
   o->out_dir = WS_TEST_DEFAULT_OUT;
   o->timeout_scale = 1.0;
+  o->fail_on = 1u << WS_VERDICT_FAIL;
   int opt;
   optind = 1;
   while ((opt = getopt_long(argc, argv, "j:vh", longopts, NULL)) != -1) {
@@ -239,6 +338,8 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
     return -1;
   }
   o->url = optind < argc ? argv[optind] : NULL;
+  if (check_exec_options(o) != 0)
+    return -1;
   if (!o->seed_given)
     o->seed = ws_test_random_seed();
   return 0;

@@ -36,6 +36,14 @@ typedef struct ws_test_options {
   ws_case_sources sources;
   bool verbose;
   bool wire_all;
+  /* CI controls. */
+  unsigned fail_on;           /* verdicts that make the exit status 1: bit
+                                 (1u << verdict); default fail only */
+  const char *baseline;       /* --baseline FILE (harness/baseline.h) */
+  const char *write_baseline; /* --write-baseline FILE */
+  /* The server under test as an owned child process (exec_server.h). */
+  const char *exec_server; /* --exec-server "CMD {port}" */
+  const char *path;        /* --path, the URL path with --exec-server */
 } ws_test_options;
 
 /* Parses argv (argv[0] is "test"). 0 ok, 1 when --help was printed, -1 on a
@@ -43,6 +51,12 @@ typedef struct ws_test_options {
  * ws_test_options_free. */
 int ws_test_options_parse(int argc, char **argv, ws_test_options *o);
 void ws_test_options_free(ws_test_options *o);
+
+/* Parses a --fail-on list ("fail,non-strict"): comma-separated verdict
+ * names (non_strict accepted too). 0, or -1 with a reason in err (an empty
+ * list or an unknown name). */
+int ws_test_parse_fail_on(const char *text, unsigned *out, char *err,
+                          size_t cap);
 
 /* Appends "K: V\r\n" to *headers (heap, may be NULL) after checking that
  * the text is a header line: a token, a colon, a value without CR, LF or

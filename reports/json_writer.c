@@ -197,6 +197,10 @@ static int write_document(FILE *out, const ws_run_results *r) {
   return ws_json_finish(&w);
 }
 
+int ws_results_write_json_stream(const ws_run_results *r, FILE *out) {
+  return write_document(out, r);
+}
+
 static int write_document_fn(FILE *out, const void *ctx) {
   return write_document(out, ctx);
 }

@@ -39,4 +39,9 @@ int ws_report_write_all(const ws_run_results *r, const char *dir, char *err,
 int ws_results_read_json(const char *path, ws_run_results *out, char *err,
                          size_t cap);
 
+/* The same from text already in memory; name (a path or a label) prefixes
+ * the error messages. */
+int ws_results_read_json_text(const char *name, const char *text, size_t len,
+                              ws_run_results *out, char *err, size_t cap);
+
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct ws_result_wire {
   double t_ms;
@@ -67,6 +68,10 @@ void ws_results_free(ws_run_results *r);
 
 /* Writes results.json atomically (temporary file in the same directory, then
  * rename), so a reader never sees half a file. 0 or -1 with err. */
+/* The same document written to a stream (no atomicity: for memory streams
+ * and tests). 0, or -1 on a write error. */
+int ws_results_write_json_stream(const ws_run_results *r, FILE *out);
+
 int ws_results_write_json(const ws_run_results *r, const char *path, char *err,
                           size_t cap);
 
