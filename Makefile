@@ -95,6 +95,7 @@ test: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 bench: deps build/bench/bench build/wsprobe
 	build/bench/bench
