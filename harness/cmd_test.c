@@ -12,11 +12,9 @@
  * CI controls: --fail-on picks the verdicts that make the status 1;
  * --baseline turns the status into "did anything change" (baseline.h).
  *
- * --exec-server: the harness owns the server process. After every case it
- * looks whether the server died; if so it restarts it and records a crash
- * window. At the end each crash is pinned on the cases that were in flight
- * in its window: one case takes it directly; several are re-run one at a
- * time against the restarted server to see which one reproduces it. */
+ * --exec-server: the harness owns the server process; what happens when it
+ * dies during the run (restart, crash windows, pinning a crash on cases) is
+ * test_crash.c. The state both share is struct test_run (test_run.h). */
 #include "baseline.h"
 #include "clock.h"
 #include "commands.h"
@@ -28,6 +26,7 @@
 #include "scheduler.h"
 #include "summary.h"
 #include "test_options.h"
+#include "test_run.h"
 #include "wire_format.h"
 
 #include <errno.h>
@@ -59,35 +58,6 @@ static void on_signal(int sig) {
   signal(sig, SIG_DFL); /* a third one kills, whatever happens */
   sem_post(&wake);      /* async-signal-safe */
 }
-
-/* A server exit seen by the watcher, and the window it happened in. */
-struct crash {
-  ws_exec_exit exit;
-  int64_t lo, hi; /* us since t0: last seen alive (minus slack), restarted */
-};
-
-struct test_run {
-  const ws_test_options *o;
-  const ws_case **cases;
-  size_t case_count;
-  ws_run_results results;
-  size_t *order;        /* per result: its case's index in `cases` */
-  pthread_mutex_t lock; /* results, against the hard-stop writer */
-  bool tty;
-  int64_t t0;
-  char json_path[4096];
-  ws_baseline baseline; /* loaded when o->baseline */
-  ws_baseline_outcome outcome;
-  /* --exec-server */
-  ws_exec_server *server;
-  ws_run_options *run;
-  int64_t *span; /* per case index: start and end, us since t0 */
-  int64_t t0_us; /* CLOCK_MONOTONIC at the start, us */
-  int64_t last_alive;
-  struct crash *crashes;
-  size_t crash_count;
-  bool server_lost; /* could not be restarted: the run stops */
-};
 
 /* ---- per case ---- */
 
@@ -124,73 +94,6 @@ static void print_verbose(const struct test_run *t, const ws_case *c,
   fflush(stdout);
 }
 
-/* ---- the owned server (--exec-server) ---- */
-
-/* A crash can land just after the case that caused it closed its
- * connection, when the watcher already saw the server alive: cases that
- * ended this shortly before (or started this shortly after the restart) are
- * suspects too. */
-#define CRASH_SLACK_MS 50
-/* How long a case re-run alone is watched for a delayed crash. */
-#define RERUN_WATCH_MS 150
-#define EXEC_STARTUP_MS 10000
-
-/* Microseconds since the run started: crash windows and case spans are
- * compared at this grain, so a case that started right after a restart is
- * not taken for one that ran before it. */
-static int64_t since_t0(const struct test_run *t) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - t->t0_us;
-}
-
-/* Restarts the server after an exit. A new port cannot be handed to the
- * worker threads safely mid-run, so then the run stops (status 2). */
-static int restart_server(struct test_run *t) {
-  char err[512];
-  uint16_t port = ws_exec_server_port(t->server);
-  if (ws_exec_server_restart(t->server, err, sizeof err) != 0) {
-    fprintf(stderr, "wsprobe: test: cannot restart the server: %s\n", err);
-  } else if (ws_exec_server_port(t->server) != port) {
-    fprintf(stderr,
-            "wsprobe: test: the server came back on another port (%u was "
-            "taken); stopping the run\n",
-            (unsigned)port);
-  } else {
-    return 0;
-  }
-  t->server_lost = true;
-  stop_requested = 1;
-  return -1;
-}
-
-/* Called after every case (never concurrently: the scheduler serialises
- * done callbacks), and once at the end. */
-static void watch_server(struct test_run *t) {
-  ws_exec_exit ex;
-  if (!t->server || t->server_lost)
-    return;
-  if (!ws_exec_server_exited(t->server, &ex)) {
-    t->last_alive = since_t0(t);
-    return;
-  }
-  struct crash *grown =
-      realloc(t->crashes, (t->crash_count + 1) * sizeof *grown);
-  if (!grown) {
-    free(ex.stderr_tail);
-  } else {
-    t->crashes = grown;
-    t->crashes[t->crash_count++] =
-        (struct crash){ex, t->last_alive - CRASH_SLACK_MS * 1000, 0};
-  }
-  restart_server(t);
-  t->last_alive = since_t0(t);
-  /* A case that starts right after the restart may still meet a server
-   * settling in: it is a suspect too, so it gets a clean re-run. */
-  if (grown)
-    t->crashes[t->crash_count - 1].hi = t->last_alive + CRASH_SLACK_MS * 1000;
-}
-
 static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   struct test_run *t = ctx;
   ws_case_result r = {0};
@@ -204,7 +107,7 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   pthread_mutex_lock(&t->lock);
   size_t at = t->results.case_count, ci = index_of(t, c);
   if (t->span && ci < t->case_count) {
-    t->span[2 * ci + 1] = since_t0(t);
+    t->span[2 * ci + 1] = test_since_t0(t);
     t->span[2 * ci] = t->span[2 * ci + 1] - (int64_t)(r.duration_ms * 1000);
   }
   if (ws_results_add(&t->results, &r) == 0)
@@ -215,188 +118,9 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   size_t fails = t->results.counts[WS_VERDICT_FAIL];
   size_t errors = t->results.counts[WS_VERDICT_ERROR];
   pthread_mutex_unlock(&t->lock);
-  watch_server(t);
+  test_watch_server(t);
   if (t->tty)
     ws_summary_progress(stderr, done, t->case_count, fails, errors);
-}
-
-/* Swaps in a new result for result i, keeping the counts right. */
-static void replace_result(struct test_run *t, size_t i, ws_case_result *nr) {
-  ws_case_result *old = &t->results.cases[i];
-  t->results.counts[old->verdict < WS_VERDICT_COUNT ? old->verdict
-                                                    : WS_VERDICT_ERROR]--;
-  t->results.counts[nr->verdict < WS_VERDICT_COUNT ? nr->verdict
-                                                   : WS_VERDICT_ERROR]++;
-  ws_case_result_free(old);
-  *old = *nr;
-  memset(nr, 0, sizeof *nr);
-}
-
-/* /bin/sh runs the command and may stay its parent: then a server killed by
- * signal N shows up as the shell's status 128 + N. */
-static void describe_exit(const ws_exec_exit *ex, char *out, size_t cap) {
-  if (ex->signaled)
-    snprintf(out, cap, "server exited with signal %d", ex->signal);
-  else if (ex->status > 128 && ex->status < 128 + 65)
-    snprintf(out, cap, "server exited with status %d (signal %d)", ex->status,
-             ex->status - 128);
-  else
-    snprintf(out, cap, "server exited with status %d", ex->status);
-}
-
-/* Turns result i into the crash verdict: fail, "server-crash", the given
- * reason, and the server's stderr tail after what was observed. */
-static void mark_crash(struct test_run *t, size_t i, const struct crash *cr,
-                       const char *reason) {
-  ws_case_result *c = &t->results.cases[i];
-  const char *tail = cr->exit.stderr_tail ? cr->exit.stderr_tail : "";
-  size_t n = strlen(c->observed ? c->observed : "") + strlen(tail) + 64;
-  char *observed = malloc(n);
-  char *code = strdup("server-crash"), *why = strdup(reason);
-  if (!observed || !code || !why) {
-    free(observed);
-    free(code);
-    free(why);
-    return; /* the crash is still on stderr and in the summary */
-  }
-  snprintf(observed, n, "%s\nserver stderr (last bytes):\n%s",
-           c->observed ? c->observed : "", *tail ? tail : "(empty)");
-  t->results
-      .counts[c->verdict < WS_VERDICT_COUNT ? c->verdict : WS_VERDICT_ERROR]--;
-  t->results.counts[WS_VERDICT_FAIL]++;
-  c->verdict = WS_VERDICT_FAIL;
-  free(c->reason_code);
-  free(c->reason);
-  free(c->observed);
-  c->reason_code = code;
-  c->reason = why;
-  c->observed = observed;
-}
-
-/* Runs case ci alone against the restarted server and watches for a crash a
- * little longer. 1 when it crashed (the server is restarted), 0 when not
- * (*fresh holds its new result), -1 when it could not be run. */
-static int rerun_alone(struct test_run *t, size_t ci, ws_case_result *fresh,
-                       ws_exec_exit *ex) {
-  ws_observation obs;
-  ws_observation_init(&obs);
-  ws_run_case(t->cases[ci], t->run, &obs);
-  memset(fresh, 0, sizeof *fresh);
-  int graded = ws_grade_case(t->cases[ci], &obs, t->o->wire_all, fresh);
-  ws_observation_free(&obs);
-  int64_t until = ws_now_ms() + RERUN_WATCH_MS;
-  bool crashed;
-  while (!(crashed = ws_exec_server_exited(t->server, ex)) &&
-         ws_now_ms() < until)
-    usleep(10000);
-  if (crashed) {
-    ws_case_result_free(fresh);
-    restart_server(t); /* on failure the loop stops: server_lost */
-    return 1;
-  }
-  if (graded != 0) {
-    ws_case_result_free(fresh);
-    return -1;
-  }
-  return 0;
-}
-
-/* Whether case ci ran (in part) inside crash k's window. */
-static bool in_window(const struct test_run *t, size_t ci, size_t k) {
-  const struct crash *cr = &t->crashes[k];
-  return t->span[2 * ci] < cr->hi && t->span[2 * ci + 1] > cr->lo;
-}
-
-enum { NOT_SUSPECT, SUSPECT, REPRODUCED, CLEAN };
-
-/* Re-runs every suspect alone, once even if it sits in several windows:
- * those that crash the server again take the crash, the others keep their
- * clean re-run. */
-static void rerun_suspects(struct test_run *t, uint8_t *state,
-                           const size_t *result_of, size_t suspects) {
-  for (size_t ci = 0; ci < t->case_count && !t->server_lost; ci++) {
-    if (state[ci] != SUSPECT)
-      continue;
-    ws_case_result fresh;
-    ws_exec_exit ex = {0};
-    int rc = rerun_alone(t, ci, &fresh, &ex);
-    if (rc == 1) {
-      char how[128], reason[512];
-      describe_exit(&ex, how, sizeof how);
-      snprintf(reason, sizeof reason,
-               "%s; reproduced when run alone (%zu cases were running "
-               "around the crash; each was re-run alone)",
-               how, suspects);
-      struct crash again = {.exit = ex};
-      mark_crash(t, result_of[ci], &again, reason);
-      state[ci] = REPRODUCED;
-    } else if (rc == 0) {
-      replace_result(t, result_of[ci], &fresh);
-      state[ci] = CLEAN;
-    }
-    free(ex.stderr_tail);
-  }
-}
-
-/* A crash none of whose suspects reproduced it alone stays on all of them:
- * a crash must not vanish from the report. */
-static void keep_unexplained(struct test_run *t, const uint8_t *state,
-                             const size_t *result_of, size_t k) {
-  size_t n = 0, rerun = 0;
-  for (size_t ci = 0; ci < t->case_count; ci++) {
-    if (state[ci] != NOT_SUSPECT && in_window(t, ci, k)) {
-      if (state[ci] == REPRODUCED)
-        return;
-      n++;
-      rerun += state[ci] == CLEAN;
-    }
-  }
-  char what[128], reason[512];
-  describe_exit(&t->crashes[k].exit, what, sizeof what);
-  if (rerun == 0) /* a lone suspect, or no re-run was possible */
-    snprintf(reason, sizeof reason, "%s", what);
-  else
-    snprintf(reason, sizeof reason,
-             "%s while %zu cases ran; none reproduced it when re-run alone",
-             what, n);
-  for (size_t ci = 0; ci < t->case_count; ci++)
-    if (state[ci] != NOT_SUSPECT && in_window(t, ci, k))
-      mark_crash(t, result_of[ci], &t->crashes[k], reason);
-}
-
-/* Pins every recorded crash on cases (see the file comment). A lone
- * suspect, or any suspect of an interrupted run, takes the crash without a
- * re-run. */
-static void resolve_crashes(struct test_run *t, bool interrupted) {
-  size_t *result_of = malloc((t->case_count + 1) * sizeof *result_of);
-  uint8_t *state = calloc(t->case_count + 1, 1);
-  size_t suspects = 0;
-  for (size_t ci = 0; result_of && ci < t->case_count; ci++)
-    result_of[ci] = SIZE_MAX;
-  for (size_t i = 0; result_of && i < t->results.case_count; i++)
-    result_of[t->order[i]] = i;
-  for (size_t k = 0; result_of && state && k < t->crash_count; k++) {
-    bool any = false;
-    for (size_t ci = 0; ci < t->case_count; ci++)
-      if (result_of[ci] != SIZE_MAX && in_window(t, ci, k)) {
-        suspects += state[ci] == NOT_SUSPECT;
-        state[ci] = SUSPECT;
-        any = true;
-      }
-    if (!any) {
-      char what[128];
-      describe_exit(&t->crashes[k].exit, what, sizeof what);
-      fprintf(stderr, "wsprobe: test: %s while no case was running\n", what);
-    }
-  }
-  if (result_of && state && suspects > 0) {
-    if (suspects > 1 && !interrupted && !t->server_lost)
-      rerun_suspects(t, state, result_of, suspects);
-    for (size_t k = 0; k < t->crash_count; k++)
-      keep_unexplained(t, state, result_of, k);
-  }
-  free(result_of);
-  free(state);
 }
 
 /* ---- the end of a run ---- */
@@ -622,7 +346,7 @@ static int run_cases(struct test_run *t, ws_run_options *run,
   }
   fill_run_header(t, target);
   t->t0 = ws_now_ms();
-  t->t0_us = since_t0(t); /* t0_us is 0 here: the clock's raw value */
+  t->t0_us = test_since_t0(t); /* t0_us is 0 here: the clock's raw value */
   t->run = run;
   struct sched_args args = {.t = t, .run = run};
   pthread_t thread;
@@ -644,8 +368,8 @@ static int run_cases(struct test_run *t, ws_run_options *run,
   pthread_join(thread, NULL);
   if (t->server) {
     usleep(RERUN_WATCH_MS * 1000); /* a crash on the last case */
-    watch_server(t);
-    resolve_crashes(t, stop_requested != 0);
+    test_watch_server(t);
+    test_resolve_crashes(t, stop_requested != 0);
   }
   return finish_run(t, stop_requested != 0);
 }
@@ -667,6 +391,10 @@ static int parse_url(const char *text, ws_url *url) {
   }
   return 0;
 }
+
+/* How long the --exec-server command gets to start listening (times
+ * --timeout-scale). */
+#define EXEC_STARTUP_MS 10000
 
 /* --exec-server: start it, run, stop it whatever happened. */
 static int run_exec_server(struct test_run *t, ws_run_options *run) {
@@ -778,7 +506,8 @@ int ws_cmd_test(int argc, char **argv) {
     ws_test_options_free(&o);
     return rc > 0 ? WS_EXIT_OK : WS_EXIT_USAGE;
   }
-  struct test_run t = {.o = &o, .tty = isatty(STDERR_FILENO) == 1};
+  struct test_run t = {
+      .o = &o, .tty = isatty(STDERR_FILENO) == 1, .stop = &stop_requested};
   pthread_mutex_init(&t.lock, NULL);
   ws_results_init(&t.results);
   char err[1024];
