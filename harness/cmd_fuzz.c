@@ -5,6 +5,7 @@
  * target (netfuzz_target.c). A finding is minimised against a restarted
  * target and written as a case file that `wsprobe test --case-file`
  * replays, with a .txt of the exit status and stderr tail beside it. */
+#include "atomic_file.h"
 #include "case_write.h"
 #include "cli_args.h"
 #include "clock.h"
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,21 +229,6 @@ static int parse_options(int argc, char **argv, fuzz_opts *o) {
 
 /* ---- files ---- */
 
-static int make_dirs(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-    return -1;
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/')
-      continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-      return -1;
-    *p = '/';
-  }
-  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int write_file(const char *path, const char *text, size_t len) {
   FILE *f = fopen(path, "w");
   if (!f)
@@ -376,7 +361,7 @@ static int write_case(const fuzz_run *r, kept *k, ws_case *c, const char *what,
                       ws_arena *arena) {
   char dir[4096], path[4200], title[256], desc[256], err[256];
   snprintf(dir, sizeof dir, "%s/findings", r->o->out_dir);
-  if (make_dirs(dir) != 0)
+  if (ws_make_dirs(dir, err, sizeof err) != 0)
     return -1;
   title_of(title, sizeof title, k, what);
   snprintf(desc, sizeof desc,
@@ -635,9 +620,8 @@ static void install_signals(void) {
 static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
   char err[512];
   fuzz_run r = {.o = o, .tty = isatty(STDERR_FILENO) == 1};
-  if (make_dirs(o->out_dir) != 0) {
-    fprintf(stderr, "wsprobe: fuzz: cannot create %s: %s\n", o->out_dir,
-            strerror(errno));
+  if (ws_make_dirs(o->out_dir, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: fuzz: %s\n", err);
     return WS_EXIT_USAGE;
   }
   ws_fuzz_target_options to = {.url = o->url,

@@ -3,6 +3,7 @@
  * a column per run) always, and for a single input its index.html,
  * junit.xml and summary.md too. A file that cannot be read is an error
  * (exit 2) before anything is written. */
+#include "atomic_file.h"
 #include "commands.h"
 #include "report.h"
 
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define DEFAULT_OUT "wsprobe-report"
 /* More columns than this make a grid nobody can read; it also bounds the
@@ -27,23 +27,6 @@ static void usage(FILE *out) {
           "  --out DIR   where the reports go (default %s)\n\n"
           "Exit status: 0 written, 2 a file could not be read or written.\n",
           DEFAULT_OUT);
-}
-
-static int make_dirs(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/')
-      continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-      return -1;
-    *p = '/';
-  }
-  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 static int write_one(const char *dir, const char *file,
@@ -94,9 +77,9 @@ static int write_matrix(const char *dir, const ws_run_results *runs,
 }
 
 static int render(const char *dir, const ws_run_results *runs, size_t count) {
-  if (make_dirs(dir) != 0) {
-    fprintf(stderr, "wsprobe: report: cannot create %s: %s\n", dir,
-            strerror(errno));
+  char err[512];
+  if (ws_make_dirs(dir, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: report: %s\n", err);
     return -1;
   }
   if (write_matrix(dir, runs, count) != 0)

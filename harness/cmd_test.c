@@ -15,6 +15,7 @@
  * --exec-server: the harness owns the server process; what happens when it
  * dies during the run (restart, crash windows, pinning a crash on cases) is
  * test_crash.c. The state both share is struct test_run (test_run.h). */
+#include "atomic_file.h"
 #include "baseline.h"
 #include "clock.h"
 #include "commands.h"
@@ -37,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -250,29 +250,12 @@ static int finish_run(struct test_run *t, bool interrupted) {
 
 /* ---- setup ---- */
 
-static int make_dirs(const char *path) {
-  char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  for (char *p = buf + 1; *p; p++) {
-    if (*p != '/')
-      continue;
-    *p = '\0';
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-      return -1;
-    *p = '/';
-  }
-  return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int prepare_json_path(struct test_run *t) {
   const ws_test_options *o = t->o;
   /* The directory is made now so a bad --out fails before the run. */
-  if (make_dirs(o->out_dir) != 0) {
-    fprintf(stderr, "wsprobe: test: cannot create %s: %s\n", o->out_dir,
-            strerror(errno));
+  char err[512];
+  if (ws_make_dirs(o->out_dir, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: test: %s\n", err);
     return -1;
   }
   if (o->json_path)

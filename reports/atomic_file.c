@@ -91,3 +91,35 @@ int ws_write_atomically(const char *path, ws_document_fn write, const void *ctx,
   sync_dir(path);
   return 0;
 }
+
+/* mkdir -p: each missing component is created; one that exists must be a
+ * directory. */
+int ws_make_dirs(const char *dir, char *err, size_t cap) {
+  char buf[4096];
+  size_t n = strlen(dir);
+  if (n == 0 || n >= sizeof buf) {
+    snprintf(err, cap, "cannot create directory \"%s\": %s", dir,
+             n ? strerror(ENAMETOOLONG) : "empty path");
+    return -1;
+  }
+  memcpy(buf, dir, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != '\0')
+      continue;
+    char saved = buf[i];
+    buf[i] = '\0';
+    struct stat st;
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
+      snprintf(err, cap, "cannot create directory %s: %s", buf,
+               strerror(errno));
+      return -1;
+    }
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      snprintf(err, cap, "cannot create directory %s: %s", buf,
+               strerror(ENOTDIR));
+      return -1;
+    }
+    buf[i] = saved;
+  }
+  return 0;
+}

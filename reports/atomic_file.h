@@ -16,4 +16,8 @@ typedef int (*ws_document_fn)(FILE *out, const void *ctx);
 int ws_write_atomically(const char *path, ws_document_fn write, const void *ctx,
                         char *err, size_t cap);
 
+/* mkdir -p: creates each missing component of dir; one that exists must be
+ * a directory. 0, or -1 with "cannot create directory D: reason" in err. */
+int ws_make_dirs(const char *dir, char *err, size_t cap);
+
 #endif

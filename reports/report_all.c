@@ -5,12 +5,12 @@
  * and summary.md, which CI reads; index.html last. Each file is written
  * atomically, so a run killed between two files leaves each file either
  * complete and new or complete and old, never half-written. */
+#include "atomic_file.h"
 #include "report.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef int (*writer_fn)(const ws_run_results *, const char *, char *, size_t);
 
@@ -24,41 +24,9 @@ static const struct {
     {"index.html", ws_report_write_html},
 };
 
-/* mkdir -p: each missing component is created; one that exists must be a
- * directory. */
-static int make_dirs(const char *dir, char *err, size_t cap) {
-  char buf[4096];
-  size_t n = strlen(dir);
-  if (n == 0 || n >= sizeof buf) {
-    snprintf(err, cap, "cannot create report directory \"%s\": %s", dir,
-             n ? strerror(ENAMETOOLONG) : "empty path");
-    return -1;
-  }
-  memcpy(buf, dir, n + 1);
-  for (size_t i = 1; i <= n; i++) {
-    if (buf[i] != '/' && buf[i] != '\0')
-      continue;
-    char saved = buf[i];
-    buf[i] = '\0';
-    struct stat st;
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST) {
-      snprintf(err, cap, "cannot create report directory %s: %s", buf,
-               strerror(errno));
-      return -1;
-    }
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      snprintf(err, cap, "cannot create report directory %s: %s", buf,
-               strerror(ENOTDIR));
-      return -1;
-    }
-    buf[i] = saved;
-  }
-  return 0;
-}
-
 int ws_report_write_all(const ws_run_results *r, const char *dir, char *err,
                         size_t cap) {
-  if (make_dirs(dir, err, cap) != 0)
+  if (ws_make_dirs(dir, err, cap) != 0)
     return -1;
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/')
