@@ -615,9 +615,10 @@ EXPECTED["client-closes-tcp"] = Spec(  # waits for the client to close TCP first
                 "pings.4", "pings.5", "pings.6", "pings.7", "pings.9", "pings.10", "pings.11",
                 "pings.12", "pings.13", "pings.14", "pings.15", "pings.16", "pings.17"],
 )
-EXPECTED["drop-instead-of-close"] = Spec(  # fails connections by dropping TCP without a close frame (non-strict)
-    run=["framing", "pings", "reserved-bits", "opcodes", "fragmentation", "close", "utf8"],
-    non_strict=["2.5", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "4.1.1", "4.1.2", "4.1.3",
+# Every case in which a conformant server must fail the connection (a close
+# frame with 1002/1007/1009, then TCP close): the two faults below get it
+# wrong in two different ways.
+FAILS_THE_CONNECTION = ["2.5", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "4.1.1", "4.1.2", "4.1.3",
                 "4.1.4", "4.1.5", "4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5", "5.1", "5.2", "5.9",
                 "5.10", "5.11", "5.12", "5.13", "5.14", "5.15", "5.16", "5.17", "5.18", "6.3.1",
                 "6.3.2", "6.4.1", "6.4.2", "6.4.3", "6.4.4", "6.6.1", "6.6.3", "6.6.4", "6.6.6",
@@ -646,40 +647,17 @@ EXPECTED["drop-instead-of-close"] = Spec(  # fails connections by dropping TCP w
                 "reserved-bits.10", "reserved-bits.11", "utf8.11", "utf8.12", "utf8.13", "utf8.14",
                 "utf8.15", "utf8.16", "utf8.17", "utf8.18", "utf8.19", "utf8.20", "utf8.21", "utf8.22",
                 "utf8.23", "utf8.24", "utf8.25", "utf8.26", "utf8.27", "utf8.41", "utf8.42", "utf8.45",
-                "utf8.46", "utf8.47", "utf8.48", "utf8.49"],
+                "utf8.46", "utf8.47", "utf8.48", "utf8.49"]
+
+EXPECTED["drop-instead-of-close"] = Spec(  # fails connections by dropping TCP without a close frame (non-strict)
+    run=["framing", "pings", "reserved-bits", "opcodes", "fragmentation", "close", "utf8"],
+    non_strict=FAILS_THE_CONNECTION,
 )
 EXPECTED["wrong-fail-code"] = Spec(  # fails with 1000 instead of 1002/1007
     run=["framing", "pings", "reserved-bits", "opcodes", "fragmentation", "close", "utf8"],
-    fail=["2.5", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "4.1.1", "4.1.2", "4.1.3",
-          "4.1.4", "4.1.5", "4.2.1", "4.2.2", "4.2.3", "4.2.4", "4.2.5", "5.1", "5.2", "5.9",
-          "5.10", "5.11", "5.12", "5.13", "5.14", "5.15", "5.16", "5.17", "5.18", "6.3.1",
-          "6.3.2", "6.4.1", "6.4.2", "6.4.3", "6.4.4", "6.6.1", "6.6.3", "6.6.4", "6.6.6",
-          "6.6.8", "6.6.10", "6.8.1", "6.8.2", "6.10.1", "6.10.2", "6.10.3", "6.11.5", "6.12.1",
-          "6.12.2", "6.12.3", "6.12.4", "6.12.5", "6.12.6", "6.12.7", "6.12.8", "6.13.1",
-          "6.13.2", "6.13.3", "6.13.4", "6.13.5", "6.14.1", "6.14.2", "6.14.3", "6.14.4",
-          "6.14.5", "6.14.6", "6.14.7", "6.14.8", "6.14.9", "6.14.10", "6.15.1", "6.16.1",
-          "6.16.2", "6.16.3", "6.17.1", "6.17.2", "6.17.3", "6.17.4", "6.17.5", "6.18.1",
-          "6.18.2", "6.18.3", "6.18.4", "6.18.5", "6.19.1", "6.19.2", "6.19.3", "6.19.4",
-          "6.19.5", "6.20.1", "6.20.2", "6.20.3", "6.20.4", "6.20.5", "6.20.6", "6.20.7",
-          "6.21.1", "6.21.2", "6.21.3", "6.21.4", "6.21.5", "6.21.6", "6.21.7", "6.21.8",
-          "7.3.2", "7.3.6", "7.5.1", "7.9.1", "7.9.2", "7.9.3", "7.9.4", "7.9.5", "7.9.6",
-          "7.9.7", "7.9.8", "7.9.9", "7.13.1", "7.13.2", "close.9", "close.10", "close.12",
-          "close.16", "close.17", "close.18", "close.19", "close.20", "close.21", "close.22",
-          "close.23", "close.24", "close.25", "close.27", "close.29", "close.30",
-          "fragmentation.19", "fragmentation.20", "fragmentation.21", "fragmentation.22",
-          "fragmentation.23", "fragmentation.24", "fragmentation.25", "framing.23", "framing.24",
-          "framing.25", "framing.30", "framing.31", "framing.32", "framing.33", "framing.35",
-          "framing.38", "framing.39", "opcodes.1", "opcodes.2", "opcodes.3", "opcodes.4",
-          "opcodes.5", "opcodes.6", "opcodes.7", "opcodes.8", "opcodes.9", "opcodes.10",
-          "opcodes.11", "opcodes.12", "opcodes.13", "opcodes.14", "opcodes.15", "opcodes.16",
-          "opcodes.17", "opcodes.18", "opcodes.19", "opcodes.20", "pings.1", "pings.2",
-          "pings.3", "pings.4", "pings.5", "pings.6", "pings.7", "reserved-bits.1",
-          "reserved-bits.2", "reserved-bits.3", "reserved-bits.4", "reserved-bits.5",
-          "reserved-bits.6", "reserved-bits.7", "reserved-bits.8", "reserved-bits.9",
-          "reserved-bits.10", "reserved-bits.11", "utf8.11", "utf8.12", "utf8.13", "utf8.14",
-          "utf8.15", "utf8.16", "utf8.17", "utf8.18", "utf8.19", "utf8.20", "utf8.21", "utf8.22",
-          "utf8.23", "utf8.24", "utf8.25", "utf8.26", "utf8.27", "utf8.41", "utf8.42", "utf8.45",
-          "utf8.46", "utf8.47", "utf8.48", "utf8.49"],
+    # framing.34 (an unmasked close): RFC 6455 5.1 makes the 1002 a MAY, so
+    # answering 1000 is non-strict there, not a fail.
+    fail=[i for i in FAILS_THE_CONNECTION if i != "framing.34"],
     non_strict=["framing.34"],
 )
 
