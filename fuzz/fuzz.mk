@@ -26,7 +26,8 @@ FUZZ_LIB_SRC := $(CODEC_SRC) server/conn.c \
                 $(wildcard harness/arena.c harness/case_names.c \
                   harness/case_parse*.c harness/catalogue.c \
                   harness/payload.c harness/prng.c reports/verdict.c \
-                  reports/json*.c reports/results.c reports/atomic_file.c) \
+                  reports/json*.c reports/results.c reports/atomic_file.c \
+                  reports/utf8_text.c) \
                 build/gen/builtin_cases.c bench/utf8_dfa.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
 FUZZ_LIB     := build/fuzz/libwsprobe-fuzz.a

@@ -1,44 +1,11 @@
 /* Escaping for the HTML reports: text and attributes, JSON inside <script>,
  * wire bytes for display, anchors. See html_internal.h for the contracts. */
 #include "html_internal.h"
+#include "utf8_text.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
-
-/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 when the bytes there
- * are not one: a stray continuation byte, an overlong form, a surrogate, a
- * code point above U+10FFFF or a sequence cut short. */
-static size_t utf8_seq(const uint8_t *s, size_t n) {
-  uint8_t c = s[0];
-  if (c < 0x80)
-    return 1;
-  size_t len;
-  uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0)
-      lo = 0xA0; /* overlong */
-    if (c == 0xED)
-      hi = 0x9F; /* surrogates */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0)
-      lo = 0x90; /* overlong */
-    if (c == 0xF4)
-      hi = 0x8F; /* above U+10FFFF */
-  } else {
-    return 0;
-  }
-  if (n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return len;
-}
 
 /* U+2028 or U+2029 (E2 80 A8, E2 80 A9): line terminators to JavaScript. */
 static bool is_line_separator(const uint8_t *s) {
@@ -51,7 +18,7 @@ void ws_html_text_n(FILE *out, const uint8_t *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     uint8_t c = s[i];
-    size_t len = utf8_seq(s + i, n - i);
+    size_t len = ws_text_utf8_len(s + i, n - i);
     if (len == 0) {
       fputs(REPLACEMENT, out);
       i++;
@@ -136,7 +103,7 @@ void ws_html_json_string(FILE *out, const uint8_t *s, size_t n) {
   fputc('"', out);
   size_t i = 0;
   while (i < n) {
-    size_t len = utf8_seq(s + i, n - i);
+    size_t len = ws_text_utf8_len(s + i, n - i);
     if (len == 0) {
       fputs("\\ufffd", out);
       i++;
@@ -161,7 +128,7 @@ void ws_html_json_display(FILE *out, const uint8_t *s, size_t n) {
   fputc('"', out);
   size_t i = 0;
   while (i < n) {
-    size_t len = utf8_seq(s + i, n - i);
+    size_t len = ws_text_utf8_len(s + i, n - i);
     uint8_t c = s[i];
     if (len > 1) {
       json_multibyte(out, s + i, len);

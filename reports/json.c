@@ -1,4 +1,5 @@
 #include "json.h"
+#include "utf8_text.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -77,40 +78,6 @@ void ws_json_key(ws_json *w, const char *key) {
   w->after_key = true;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 when p[0] does not
- * start one. */
-static size_t utf8_sequence(const uint8_t *p, size_t left) {
-  uint8_t b = p[0];
-  size_t n;
-  uint8_t lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-  if (b < 0x80)
-    return 1;
-  if (b >= 0xC2 && b <= 0xDF)
-    n = 2;
-  else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    if (b == 0xE0)
-      lo = 0xA0; /* overlong */
-    if (b == 0xED)
-      hi = 0x9F; /* surrogates */
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    if (b == 0xF0)
-      lo = 0x90; /* overlong */
-    if (b == 0xF4)
-      hi = 0x8F; /* above U+10FFFF */
-  } else {
-    return 0;
-  }
-  if (left < n || p[1] < lo || p[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-  return n;
-}
-
 static void escape_ascii(FILE *out, uint8_t c) {
   switch (c) {
   case '"':
@@ -146,7 +113,7 @@ void ws_json_escape(FILE *out, const void *bytes, size_t len) {
   const uint8_t *p = bytes;
   size_t i = 0;
   while (i < len) {
-    size_t n = utf8_sequence(p + i, len - i);
+    size_t n = ws_text_utf8_len(p + i, len - i);
     if (n == 0) {
       fputs("\\ufffd", out);
       i++;

@@ -3,6 +3,7 @@
  * that grows geometrically up to limits.max_nodes. Nodes are referred to by
  * index because the array moves when it grows. */
 #include "json_parse.h"
+#include "utf8_text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -81,34 +82,6 @@ static int new_node(parser *p, enum ws_jtype type, ws_jref *out) {
 
 /* ---- strings ---- */
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_len(const uint8_t *s, size_t left) {
-  uint8_t b = s[0], lo = 0x80, hi = 0xBF;
-  size_t n;
-  if (b < 0x80)
-    return 1;
-  if (b >= 0xC2 && b <= 0xDF)
-    n = 2;
-  else if (b >= 0xE0 && b <= 0xEF) {
-    n = 3;
-    lo = b == 0xE0 ? 0xA0 : 0x80;
-    hi = b == 0xED ? 0x9F : 0xBF;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    n = 4;
-    lo = b == 0xF0 ? 0x90 : 0x80;
-    hi = b == 0xF4 ? 0x8F : 0xBF;
-  } else {
-    return 0;
-  }
-  if (left < n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return n;
-}
-
 static int hex_digit(uint8_t c) {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -182,7 +155,7 @@ static int scan_string(parser *p, uint32_t *off, uint32_t *len) {
       p->pos++;
       continue;
     }
-    size_t n = utf8_len(p->s + p->pos, p->len - p->pos);
+    size_t n = ws_text_utf8_len(p->s + p->pos, p->len - p->pos);
     if (n == 0)
       return fail(p, "invalid UTF-8 in a string");
     p->pos += n;

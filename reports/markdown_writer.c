@@ -18,6 +18,7 @@
  * not printable UTF-8 become a visible \xNN. */
 #include "atomic_file.h"
 #include "report.h"
+#include "utf8_text.h"
 #include "xml_escape.h"
 
 #include <stdio.h>

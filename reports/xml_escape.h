@@ -16,11 +16,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Length (1-4) of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0 when the
- * byte at p does not start one. n > 0 is the number of bytes available. */
-size_t ws_text_utf8_len(const uint8_t *p, size_t n);
-
 /* How tab, newline and carriage return are written. */
 enum ws_xml_mode {
   /* Element content: tab and newline as they are, carriage return as a

@@ -6,6 +6,7 @@
  * checker below, so the test means something without xmllint too. */
 #include "report.h"
 #include "results.h"
+#include "utf8_text.h"
 #include "xml_escape.h"
 
 #include <criterion/criterion.h>
