@@ -82,7 +82,7 @@ static int new_node(parser *p, enum ws_jtype type, ws_jref *out) {
 
 /* ---- strings ---- */
 
-static int hex_digit(uint8_t c) {
+int ws_json_hex_digit(int c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -96,7 +96,7 @@ static int hex_digit(uint8_t c) {
 static long hex4(const uint8_t *s) {
   long v = 0;
   for (int i = 0; i < 4; i++) {
-    int d = hex_digit(s[i]);
+    int d = ws_json_hex_digit(s[i]);
     if (d < 0)
       return -1;
     v = v * 16 + d;

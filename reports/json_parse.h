@@ -64,6 +64,9 @@ typedef struct ws_jdoc {
 /* Parses text[0..len) (NUL bytes are just invalid characters, so text need
  * not be NUL-terminated). limits NULL: the defaults. 0, or -1 with
  * "line L, column C: message" in err and *doc empty. */
+/* 0-15 for an ASCII hex digit (either case), else -1. */
+int ws_json_hex_digit(int c);
+
 int ws_jdoc_parse(const char *text, size_t len, const ws_jdoc_limits *limits,
                   ws_jdoc *doc, char *err, size_t cap);
 void ws_jdoc_free(ws_jdoc *doc);

@@ -232,16 +232,6 @@ static int read_close(reader *r, ws_jref c, ws_case_result *out) {
   return 0;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 static int read_hex(reader *r, ws_jref e, ws_result_wire *w) {
   ws_jref n = ws_jdoc_get(r->d, e, "hex");
   if (n == WS_JNONE || ws_jdoc_type(r->d, n) == WS_JNULL)
@@ -256,7 +246,8 @@ static int read_hex(reader *r, ws_jref e, ws_result_wire *w) {
   }
   w->bytes = malloc(len / 2 + 1); /* +1: never malloc(0) */
   for (size_t i = 0; w->bytes && i < len / 2; i++) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+    int hi = ws_json_hex_digit((unsigned char)hex[2 * i]),
+        lo = ws_json_hex_digit((unsigned char)hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       free(hex);
       return bad(r, "hex: not a hex digit");
