@@ -275,10 +275,15 @@ EXPECTED["lose-partial-header"] = Spec(  # discards a frame header split across 
 )
 EXPECTED["mask-offset-per-read"] = Spec(  # restarts the masking key offset at every read
     run=["framing", "2.6", "5.5"],
-    flaky=["1.1.7", "1.1.8", "1.2.7", "1.2.8", "2.6", "5.5", "framing.2", "framing.3",
-           "framing.4", "framing.5", "framing.6", "framing.7", "framing.9", "framing.10",
-           "framing.11", "framing.12", "framing.13", "framing.14", "framing.15", "framing.18",
-           "framing.19", "framing.20", "framing.21", "framing.25"],
+    # Every case whose frames can span two of the server's reads (chopped
+    # writes, or payloads past the 7-bit lengths): where the reads fall is
+    # timing, so each may pass or fail; at least one must fail.
+    flaky=["1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "1.1.8", "1.2.3", "1.2.4", "1.2.5",
+           "1.2.6", "1.2.7", "1.2.8", "2.6", "5.5", "framing.1", "framing.2", "framing.3",
+           "framing.4", "framing.5", "framing.6", "framing.7", "framing.8", "framing.9",
+           "framing.10", "framing.11", "framing.12", "framing.13", "framing.14", "framing.15",
+           "framing.17", "framing.18", "framing.19", "framing.20", "framing.21", "framing.22",
+           "framing.25", "framing.35", "framing.39"],
 )
 EXPECTED["one-frame-per-read"] = Spec(  # handles the first frame of each read, discards the rest
     run=["framing.15", "framing.16", "framing.17", "pings.12", "close.4", "5.3", "5.6", "5.15", "fragmentation.8", "2.1"],
