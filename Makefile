@@ -9,7 +9,9 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS := -D_GNU_SOURCE -DWSPROBE_VERSION='"$(VERSION)"' -Icodec -Iserver -Iharness -Ireports
+# Includes name their folder: "codec/frame.h" from the top, "engine/session.h"
+# from harness/ (scripts/check-layers.py checks the arrows between them).
+CPPFLAGS := -D_GNU_SOURCE -DWSPROBE_VERSION='"$(VERSION)"' -I. -Iharness
 BASEFLAGS:= -std=c11 $(WARNINGS) -MMD -MP
 REL_CFLAGS  := $(BASEFLAGS) -O2 -g
 ASAN_CFLAGS := $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer \
@@ -18,7 +20,7 @@ LDLIBS   := -lcrypto
 
 CODEC_SRC   := $(wildcard codec/*.c)
 SERVER_SRC  := $(wildcard server/*.c)
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_SRC := $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 REPORTS_SRC := $(wildcard reports/*.c)
 CASE_FILES  := $(shell find cases -name '*.case' 2>/dev/null | sort)
 ASSET_FILES := $(sort $(wildcard reports/assets/*))
@@ -36,19 +38,19 @@ UNIT_HELPER_OBJ := $(UNIT_HELPER:%.c=build/asan/%.o)
 SOURCES_TO_FORMAT := $(shell find codec server harness reports tests/unit tests/faulty bench fuzz \
                        -name '*.[ch]' 2>/dev/null)
 
-.PHONY: all deps demo test unit integration bench format format-check clean
+.PHONY: all deps demo test unit integration bench format format-check layer-check clean
 
 all: build/wsprobe
 
 # The catalogue and the report assets travel inside the binary.
 build/gen/builtin_cases.c: scripts/embed_files.py $(CASE_FILES)
 	@echo "  GEN     $@"
-	@$(PYTHON) scripts/embed_files.py $@ catalogue.h ws_builtin_case_file \
+	@$(PYTHON) scripts/embed_files.py $@ case/catalogue.h ws_builtin_case_file \
 	  ws_builtin_case_files $(CASE_FILES)
 
 build/gen/report_assets.c: scripts/embed_files.py $(ASSET_FILES)
 	@echo "  GEN     $@"
-	@$(PYTHON) scripts/embed_files.py $@ assets.h ws_asset \
+	@$(PYTHON) scripts/embed_files.py $@ reports/assets.h ws_asset \
 	  ws_report_assets $(ASSET_FILES)
 
 build/rel/%.o: %.c
@@ -61,23 +63,23 @@ build/asan/%.o: %.c
 	@echo "  CC      $@"
 	@$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) -c $< -o $@
 
-build/wsprobe: build/rel/harness/main.o $(REL_OBJ)
+build/wsprobe: build/rel/harness/cli/main.o $(REL_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(REL_CFLAGS) $^ -o $@ $(LDLIBS)
 
-build/asan/wsprobe: build/asan/harness/main.o $(ASAN_OBJ)
+build/asan/wsprobe: build/asan/harness/cli/main.o $(ASAN_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(ASAN_CFLAGS) $^ -o $@ $(LDLIBS)
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_OBJ) $(UNIT_HELPER_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CPPFLAGS) -Itests/unit $(ASAN_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
+	@$(CC) $(CPPFLAGS) $(ASAN_CFLAGS) $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lcriterion
 
 build/bench/bench: $(BENCH_SRC) $(REL_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CPPFLAGS) -Ibench $(REL_CFLAGS) -O3 $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lwslay
+	@$(CC) $(CPPFLAGS) $(REL_CFLAGS) -O3 $(filter %.c %.o,$^) -o $@ $(LDLIBS) -lwslay
 
 deps:
 	@scripts/install-deps.sh
@@ -93,6 +95,7 @@ integration: build/asan/wsprobe build/wsprobe
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
+	@$(MAKE) --no-print-directory layer-check
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory fuzz-smoke
@@ -102,6 +105,10 @@ bench: deps build/bench/bench build/wsprobe
 
 format:
 	clang-format -i $(SOURCES_TO_FORMAT)
+
+# The arrows between layers (scripts/check-layers.py explains them).
+layer-check:
+	@$(PYTHON) scripts/check-layers.py
 
 format-check:
 	@clang-format --dry-run --Werror $(SOURCES_TO_FORMAT) && echo "format-check: clean"

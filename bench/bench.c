@@ -1,7 +1,7 @@
 /* `make bench`: runs every sub-benchmark in turn and prints one line per
  * figure (see bench.h). With arguments, runs only the named ones, e.g.
  * `build/bench/bench mask utf8`. */
-#include "bench.h"
+#include "bench/bench.h"
 
 #include <stdbool.h>
 #include <stdio.h>

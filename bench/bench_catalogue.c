@@ -1,7 +1,7 @@
 /* The whole default catalogue against the built-in reference server, timed
  * end to end as a user runs it: `build/wsprobe test` with no URL (target:
  * at most 30 s wall on 2 cores). */
-#include "bench.h"
+#include "bench/bench.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,8 +24,8 @@
  * additionally moves a header split across its buffer end to the front (at
  * most 13 bytes; its design). Neither side allocates in the loop; wslay's
  * context is allocated once per pass, 100,000 frames amortise it. */
-#include "bench.h"
-#include "frame.h"
+#include "bench/bench.h"
+#include "codec/frame.h"
 
 #include <stdio.h>
 #include <stdlib.h>

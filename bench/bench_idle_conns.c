@@ -14,7 +14,7 @@
  * handshakes must finish within 30 s, settling gives up after 5 s, and the
  * server gets 5 s to exit on SIGTERM before SIGKILL. Traffic goes to
  * 127.0.0.1 only. */
-#include "bench.h"
+#include "bench/bench.h"
 
 #include <errno.h>
 #include <fcntl.h>

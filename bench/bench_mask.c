@@ -6,8 +6,8 @@
  * ws_mask_copy (the same memory traffic as memcpy: read src, write dst) and
  * in-place unmasking at an odd start address and key offset, which is what a
  * payload behind a 6- or 8-byte header looks like. */
-#include "bench.h"
-#include "mask.h"
+#include "bench/bench.h"
+#include "codec/mask.h"
 
 #include <stdlib.h>
 #include <string.h>

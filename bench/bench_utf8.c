@@ -10,9 +10,9 @@
  *    emoji (4-byte), each with its ASCII spaces and punctuation.
  * Both sides validate a whole buffer per call; the codec is fed through the
  * incremental API, the one the server uses. */
-#include "bench.h"
-#include "utf8.h"
-#include "utf8_dfa.h"
+#include "bench/bench.h"
+#include "bench/utf8_dfa.h"
+#include "codec/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>

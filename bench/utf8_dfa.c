@@ -11,7 +11,7 @@
  * It is deliberately plain: one byte at a time through a byte -> class table
  * and a state x class transition table, no fast paths, so that it can be
  * checked by eye against the grammar. */
-#include "utf8_dfa.h"
+#include "bench/utf8_dfa.h"
 
 /* Byte classes: every byte range the grammar above distinguishes. */
 enum {

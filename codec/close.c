@@ -1,9 +1,9 @@
 /* Close frame payloads, RFC 6455 5.5.1 and 7.4. */
-#include "close.h"
+#include "codec/close.h"
 
-#include "errors.h"
-#include "frame.h"
-#include "utf8.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/utf8.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "errors.h"
+#include "codec/errors.h"
 
 #include <stddef.h>
 

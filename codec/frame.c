@@ -23,10 +23,10 @@
  * Events that need no input (pending violations, END) are produced by the
  * next call even with len 0, so a caller loops until ws_frame_decode returns
  * 0 (or an error), not merely until its input is used up. */
-#include "frame.h"
+#include "codec/frame.h"
 
-#include "errors.h"
-#include "mask.h"
+#include "codec/errors.h"
+#include "codec/mask.h"
 
 #include <limits.h>
 #include <string.h>

@@ -4,8 +4,8 @@
 #ifndef WS_HANDSHAKE_H
 #define WS_HANDSHAKE_H
 
-#include "header_values.h"
-#include "http.h"
+#include "codec/header_values.h"
+#include "codec/http.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
 /* The opening handshake request, RFC 6455 4.1 and 4.2.1: the server checks a
  * client's request; the client builds its own. */
-#include "handshake.h"
+#include "codec/handshake.h"
 
-#include "errors.h"
-#include "hooks.h"
-#include "strbuf.h"
+#include "codec/errors.h"
+#include "codec/hooks.h"
+#include "codec/strbuf.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* The opening handshake response, RFC 6455 4.1 and 4.2.2: the server builds
  * its 101 (or a refusal); the client checks the server's answer, including
  * the permessage-deflate parameter rules of RFC 7692 7.1. */
-#include "handshake.h"
+#include "codec/handshake.h"
 
-#include "errors.h"
-#include "strbuf.h"
+#include "codec/errors.h"
+#include "codec/strbuf.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

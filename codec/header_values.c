@@ -1,9 +1,9 @@
 /* Values of list-valued headers: RFC 7230 7 comma lists and the
  * Sec-WebSocket-Protocol / Sec-WebSocket-Extensions grammars of RFC 6455.
  * Nothing here allocates: the results live in caller-provided structures. */
-#include "header_values.h"
+#include "codec/header_values.h"
 
-#include "errors.h"
+#include "codec/errors.h"
 
 #include <string.h>
 

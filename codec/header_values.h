@@ -12,7 +12,7 @@
 #ifndef WS_HEADER_VALUES_H
 #define WS_HEADER_VALUES_H
 
-#include "http.h"
+#include "codec/http.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "hooks.h"
+#include "codec/hooks.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -6,11 +6,11 @@
  * the block is complete it is parsed in place; the separators after each piece
  * (SP, ':', CR, LF, trailing OWS) are overwritten with NUL so every span is
  * also a C string. */
-#include "http.h"
+#include "codec/http.h"
 
-#include "errors.h"
-#include "header_values.h"
-#include "hooks.h"
+#include "codec/errors.h"
+#include "codec/header_values.h"
+#include "codec/hooks.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
  * stores go through memcpy, which the compiler turns into plain (unaligned)
  * vector moves, so there is no alignment or strict-aliasing undefined
  * behaviour whatever the caller's pointers are. */
-#include "mask.h"
+#include "codec/mask.h"
 
 #include <string.h>
 

@@ -6,11 +6,11 @@
  * they are queued (violations first, then the message they concern) and
  * handed out one per call. STRICT mode fails on the first violation instead,
  * so its queue only ever holds the completed message. */
-#include "message.h"
+#include "codec/message.h"
 
-#include "close.h"
-#include "errors.h"
-#include "hooks.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/hooks.h"
 
 #include <string.h>
 

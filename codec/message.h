@@ -14,8 +14,8 @@
 #ifndef WS_MESSAGE_H
 #define WS_MESSAGE_H
 
-#include "frame.h"
-#include "utf8.h"
+#include "codec/frame.h"
+#include "codec/utf8.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
-#include "strbuf.h"
+#include "codec/strbuf.h"
 
-#include "errors.h"
+#include "codec/errors.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -5,9 +5,9 @@
  * utf8_simd.c only skip ahead over a prefix they have proven valid and
  * complete, so they can never change a verdict or an offset, only the speed
  * at which the scalar decoder gets to it. */
-#include "utf8.h"
+#include "codec/utf8.h"
 
-#include "utf8_simd.h"
+#include "codec/utf8_simd.h"
 
 #include <string.h>
 

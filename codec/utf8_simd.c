@@ -12,7 +12,7 @@
  * continuation" with "must be a continuation because of the byte two or three
  * places back". Bytes carry over from the previous block, so a sequence that
  * straddles two blocks is checked like any other. */
-#include "utf8_simd.h"
+#include "codec/utf8_simd.h"
 
 /* WS_UTF8_NO_SIMD builds the portable configuration on x86 too, so that it
  * can be tested there. */

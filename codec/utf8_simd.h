@@ -11,7 +11,7 @@
 #ifndef WS_UTF8_SIMD_H
 #define WS_UTF8_SIMD_H
 
-#include "utf8.h"
+#include "codec/utf8.h"
 
 #include <stdbool.h>
 #include <stddef.h>

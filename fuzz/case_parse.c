@@ -1,4 +1,5 @@
-/* Fuzz target: the case-file parser (harness/catalogue.h, cases/FORMAT.md).
+/* Fuzz target: the case-file parser (harness/case/catalogue.h,
+ * cases/FORMAT.md).
  *
  * Input: [seed][error buffer size][pattern length][pattern...]case file...
  * The text goes to ws_catalogue_add_text as an exact-size heap copy (not
@@ -12,10 +13,10 @@
  *  - every case matches its own id and its own area; find() finds it;
  *  - sorting keeps the same cases, is idempotent, and orders purely numeric
  *    ids ("1.2" before "1.10") as documented. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "case.h"
-#include "catalogue.h"
+#include "case/case.h"
+#include "case/catalogue.h"
 
 #define FILE_MEMORY ((size_t)16 << 20)
 #define NAME "fuzz.case"

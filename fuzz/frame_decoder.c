@@ -12,10 +12,10 @@
  *    documented order; STRICT never hands out a header that breaks a rule,
  *    and an error is sticky;
  *  - a return of 0 consumed everything, and the decoder always progresses. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "frame.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
 
 /* Per-feed bookkeeping beyond the log. */
 typedef struct feed {

@@ -13,10 +13,10 @@
  * The 7-bit form with a value of 126 or 127 is a lie the decoder cannot see
  * through (those values mean "extended length follows"): it is decoded for
  * robustness only. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "frame.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
 
 #define MAX_PAYLOAD 1024
 

@@ -19,10 +19,10 @@
  *    decoder accepts a non-minimal length: RFC 6455 leaves the receiver's
  *    behaviour open). Any other wslay error is a disagreement.
  *  - wslay stops at its first error; we compare the frames before it. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "frame.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
 
 #include <wslay/wslay.h>
 

@@ -23,9 +23,9 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 $(WARNINGS) -MMD -MP -g -O1 -fno-omit-frame-pointer \
                 $(FUZZ_SAN)
 FUZZ_LIB_SRC := $(CODEC_SRC) server/conn.c \
-                $(wildcard harness/arena.c harness/case_names.c \
-                  harness/case_parse*.c harness/catalogue.c \
-                  harness/payload.c harness/prng.c reports/verdict.c \
+                $(wildcard harness/util/arena.c harness/case/case_names.c \
+                  harness/case/case_parse*.c harness/case/catalogue.c \
+                  harness/case/payload.c harness/util/prng.c reports/verdict.c \
                   reports/json*.c reports/results.c reports/atomic_file.c \
                   reports/utf8_text.c) \
                 build/gen/builtin_cases.c bench/utf8_dfa.c
@@ -56,7 +56,7 @@ fuzz: $(FUZZ_BINS)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	@$(FUZZ_CC) $(CPPFLAGS) -Ibench $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
 	  -c $< -o $@
 
 # The archive is rebuilt when the list of its objects changes, not only when an
@@ -75,7 +75,7 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJ) $(FUZZ_LIB_LIST)
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p build/fuzz
 	@echo "  LD      $@"
-	@$(FUZZ_CC) $(CPPFLAGS) -Ibench -Ifuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+	@$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
 	  $< $(FUZZ_LIB) -o $@ $(FUZZ_LDLIBS_$*) $(LDLIBS)
 
 # New inputs go to build/fuzz/new-corpus/<target>/ (the first directory

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "frame.h"
-#include "header_values.h"
-#include "http.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/header_values.h"
+#include "codec/http.h"
 
 /* An invariant failed: say which one and abort, so libFuzzer records the
  * input as a crash. Unlike assert() this cannot be compiled out. */

@@ -11,11 +11,11 @@
  *    structure, and formatting that gives the same text (a fixed point);
  *    a short buffer is refused, never overrun;
  *  - ws_pmd_window_bits_value and ws_pmd_params_parse stay in range. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "handshake.h"
-#include "header_values.h"
+#include "codec/errors.h"
+#include "codec/handshake.h"
+#include "codec/header_values.h"
 
 #include <strings.h>
 

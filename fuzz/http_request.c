@@ -12,11 +12,11 @@
  *    request yields a key whose 101 response (built, then parsed back as a
  *    response) passes ws_hs_validate_response; a refused one yields a
  *    refusal whose status is the error's. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "handshake.h"
-#include "http.h"
+#include "codec/errors.h"
+#include "codec/handshake.h"
+#include "codec/http.h"
 
 typedef struct parsed {
   ws_http_parser parser;

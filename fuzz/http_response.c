@@ -12,11 +12,11 @@
  *  - validation gives the same answer on both parses; an accepted response
  *    has status 101, selects a subprotocol the client offered (or none) and
  *    extensions whose names the client offered. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "errors.h"
-#include "handshake.h"
-#include "http.h"
+#include "codec/errors.h"
+#include "codec/handshake.h"
+#include "codec/http.h"
 
 #include <strings.h>
 

@@ -16,12 +16,12 @@
  *  - a return of 0 consumed everything; the reader always progresses;
  *  - OBSERVE: driving the reader with ws_message_on_frame from our own frame
  *    decoder gives the same events as ws_message_read. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "close.h"
-#include "errors.h"
-#include "message.h"
-#include "utf8_dfa.h"
+#include "bench/utf8_dfa.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/message.h"
 
 static void check_event(const ws_message_reader *r, const ws_message_event *ev,
                         const ws_message_config *cfg) {

@@ -45,27 +45,26 @@ mkdir -p "$BUILD/gen" "$BUILD/obj" "$OUT"
 
 # ---- generated sources (as the Makefile makes them) ----
 mapfile -t case_files < <(find cases -name '*.case' | LC_ALL=C sort)
-"$PYTHON" scripts/embed_files.py "$BUILD/gen/builtin_cases.c" catalogue.h \
+"$PYTHON" scripts/embed_files.py "$BUILD/gen/builtin_cases.c" case/catalogue.h \
   ws_builtin_case_file ws_builtin_case_files "${case_files[@]}"
 asset_files=()
 if [ -d reports/assets ]; then
   mapfile -t asset_files < <(find reports/assets -maxdepth 1 -type f | LC_ALL=C sort)
 fi
-"$PYTHON" scripts/embed_files.py "$BUILD/gen/report_assets.c" assets.h \
+"$PYTHON" scripts/embed_files.py "$BUILD/gen/report_assets.c" reports/assets.h \
   ws_asset ws_report_assets "${asset_files[@]}"
 
 # ---- the project as a static library ----
 VERSION=$(cat VERSION 2>/dev/null || echo 0.0.0)
-CPPFLAGS=(-D_GNU_SOURCE "-DWSPROBE_VERSION=\"$VERSION\"" -Icodec -Iserver
-  -Iharness -Ireports -Ibench -Ifuzz)
+CPPFLAGS=(-D_GNU_SOURCE "-DWSPROBE_VERSION=\"$VERSION\"" -I. -Iharness)
 read -r -a cflags <<<"$CFLAGS"
 read -r -a cxxflags <<<"$CXXFLAGS"
 read -r -a engine <<<"$LIB_FUZZING_ENGINE"
 
 lib_src=()
-for src in codec/*.c server/*.c harness/*.c reports/*.c bench/utf8_dfa.c \
+for src in codec/*.c server/*.c harness/*/*.c reports/*.c bench/utf8_dfa.c \
   "$BUILD"/gen/*.c; do
-  [ "$src" = harness/main.c ] && continue
+  [ "$src" = harness/cli/main.c ] && continue
   lib_src+=("$src")
 done
 

@@ -10,11 +10,11 @@
  *    (ws_results_write_json_stream, into memory), read again and written
  *    again: the two writes must be identical (read and write are inverses
  *    on what the writer produces). */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "json_parse.h"
-#include "report.h"
-#include "results.h"
+#include "reports/json_parse.h"
+#include "reports/report.h"
+#include "reports/results.h"
 
 #include <stdio.h>
 

@@ -20,14 +20,14 @@
  *    after a refusal exactly Content-Length body bytes;
  *  - once the input is over the connection ends up DONE and should_close,
  *    and freeing it releases everything (ASan). */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "conn.h"
-#include "errors.h"
-#include "frame.h"
-#include "handshake.h"
-#include "http.h"
-#include "message.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/handshake.h"
+#include "codec/http.h"
+#include "codec/message.h"
+#include "server/conn.h"
 
 #define SAMPLE_KEY "dGhlIHNhbXBsZSBub25jZQ=="
 static const char canned_request[] = "GET /chat HTTP/1.1\r\n"

@@ -8,11 +8,11 @@
  * when it stops inside a sequence), report it in the chunk holding that byte
  * (fail fast), count the accepted bytes in `total`, and stay failed after.
  * ws_utf8_is_valid must agree too. */
-#include "fuzz_common.h"
+#include "fuzz/fuzz_common.h"
 
-#include "utf8.h"
-#include "utf8_dfa.h"
-#include "utf8_simd.h"
+#include "bench/utf8_dfa.h"
+#include "codec/utf8.h"
+#include "codec/utf8_simd.h"
 
 /* Feeds text in chunks; returns the offset of the first invalid byte, or n
  * (the DFA's convention) when the text ends inside a sequence, or SIZE_MAX

@@ -1,4 +1,4 @@
-#include "assets.h"
+#include "reports/assets.h"
 
 #include <string.h>
 

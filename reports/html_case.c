@@ -2,7 +2,7 @@
  * even with JavaScript off, and searchable by the browser's find); only the
  * wire log, the bulk of a large run, waits as JSON until the case is opened,
  * so a 500-case run with every wire kept still opens quickly. */
-#include "html_internal.h"
+#include "reports/html_internal.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* Escaping for the HTML reports: text and attributes, JSON inside <script>,
  * wire bytes for display, anchors. See html_internal.h for the contracts. */
-#include "html_internal.h"
-#include "utf8_text.h"
+#include "reports/html_internal.h"
+#include "reports/utf8_text.h"
 
 #include <math.h>
 #include <stdbool.h>

@@ -9,7 +9,7 @@
 #ifndef WS_REPORTS_HTML_INTERNAL_H
 #define WS_REPORTS_HTML_INTERNAL_H
 
-#include "results.h"
+#include "reports/results.h"
 
 #include <stddef.h>
 #include <stdint.h>

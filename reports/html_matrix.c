@@ -3,9 +3,9 @@
  * verdict with the reason as its tooltip. Rows where the runs disagree are
  * marked, since that is where one implementation has a bug the other lacks;
  * matrix.js filters on it. */
-#include "atomic_file.h"
-#include "html_internal.h"
-#include "report.h"
+#include "reports/atomic_file.h"
+#include "reports/html_internal.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <stdlib.h>

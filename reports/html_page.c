@@ -1,7 +1,7 @@
 /* The frame shared by index.html and matrix.html: head, Content-Security-
  * Policy, inline assets. */
-#include "assets.h"
-#include "html_internal.h"
+#include "reports/assets.h"
+#include "reports/html_internal.h"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>

@@ -10,7 +10,7 @@
  * decoder is a small tolerant one of its own (reports depend on the results
  * model only), and reports what a strict one would refuse instead of
  * stopping. */
-#include "html_internal.h"
+#include "reports/html_internal.h"
 
 #include <math.h>
 #include <stdbool.h>

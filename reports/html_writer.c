@@ -1,9 +1,9 @@
 /* index.html: one run, one self-contained page. The summary and every case's
  * facts are static HTML; report.js adds the filters, the #case-ID anchors
  * and the wire logs (see html_case.c). */
-#include "atomic_file.h"
-#include "html_internal.h"
-#include "report.h"
+#include "reports/atomic_file.h"
+#include "reports/html_internal.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <inttypes.h>

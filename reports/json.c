@@ -1,5 +1,5 @@
-#include "json.h"
-#include "utf8_text.h"
+#include "reports/json.h"
+#include "reports/utf8_text.h"
 
 #include <inttypes.h>
 #include <math.h>

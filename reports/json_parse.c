@@ -2,8 +2,8 @@
  * recursion is bounded by limits.max_depth; every node goes into one array
  * that grows geometrically up to limits.max_nodes. Nodes are referred to by
  * index because the array moves when it grows. */
-#include "json_parse.h"
-#include "utf8_text.h"
+#include "reports/json_parse.h"
+#include "reports/utf8_text.h"
 
 #include <errno.h>
 #include <math.h>

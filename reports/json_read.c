@@ -12,8 +12,8 @@
  * Bounded: the file size, nesting, value count and string lengths are capped
  * by the parser (json_parse.h), so a hostile file costs at most about its
  * own size plus the tree, and ends in an error, never a crash. */
-#include "json_parse.h"
-#include "report.h"
+#include "reports/json_parse.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -36,9 +36,9 @@
  * "hex" of the wire keeps the exact bytes). "wire" is complete apart from the
  * runner's own per-case bound (then "wire_truncated": true); it is empty for
  * a pass unless the run kept the wire of every case (--wire-all). */
-#include "atomic_file.h"
-#include "json.h"
-#include "results.h"
+#include "reports/atomic_file.h"
+#include "reports/json.h"
+#include "reports/results.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,9 +24,9 @@
  *
  * Everything the peer controls is escaped (xml_escape.h): no CDATA, so "]]>"
  * in a close reason is just text. */
-#include "atomic_file.h"
-#include "report.h"
-#include "xml_escape.h"
+#include "reports/atomic_file.h"
+#include "reports/report.h"
+#include "reports/xml_escape.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,10 +16,10 @@
  * break a table row nor inject markup: newlines become spaces, Markdown
  * punctuation gets a backslash, < > & become entities, and bytes that are
  * not printable UTF-8 become a visible \xNN. */
-#include "atomic_file.h"
-#include "report.h"
-#include "utf8_text.h"
-#include "xml_escape.h"
+#include "reports/atomic_file.h"
+#include "reports/report.h"
+#include "reports/utf8_text.h"
+#include "reports/xml_escape.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
 #ifndef WS_REPORTS_REPORT_H
 #define WS_REPORTS_REPORT_H
 
-#include "results.h"
+#include "reports/results.h"
 
 #include <stddef.h>
 

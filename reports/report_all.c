@@ -5,8 +5,8 @@
  * and summary.md, which CI reads; index.html last. Each file is written
  * atomically, so a run killed between two files leaves each file either
  * complete and new or complete and old, never half-written. */
-#include "atomic_file.h"
-#include "report.h"
+#include "reports/atomic_file.h"
+#include "reports/report.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
 #ifndef WS_REPORTS_RESULTS_H
 #define WS_REPORTS_RESULTS_H
 
-#include "verdict.h"
+#include "reports/verdict.h"
 
 #include <stdbool.h>
 #include <stddef.h>

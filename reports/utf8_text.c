@@ -1,4 +1,4 @@
-#include "utf8_text.h"
+#include "reports/utf8_text.h"
 
 size_t ws_text_utf8_len(const uint8_t *p, size_t n) {
   uint8_t b = p[0];

@@ -1,4 +1,4 @@
-#include "verdict.h"
+#include "reports/verdict.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
-#include "xml_escape.h"
+#include "reports/xml_escape.h"
 
-#include "utf8_text.h"
+#include "reports/utf8_text.h"
 
 #include <string.h>
 

@@ -61,13 +61,13 @@ fi
 
 make --no-print-directory build/gen/builtin_cases.c build/gen/report_assets.c >/dev/null
 
-CPPFLAGS="-D_GNU_SOURCE -DWSPROBE_VERSION=\"$(cat VERSION 2>/dev/null || echo 0.0.0)\" -Icodec -Iserver -Iharness -Ireports -Ibench -Ifuzz"
+CPPFLAGS="-D_GNU_SOURCE -DWSPROBE_VERSION=\"$(cat VERSION 2>/dev/null || echo 0.0.0)\" -I. -Iharness"
 CFLAGS="-std=c11 -g -O2 -fno-omit-frame-pointer"
 
 lib_src=()
-for src in codec/*.c server/*.c harness/*.c reports/*.c build/gen/*.c bench/utf8_dfa.c; do
+for src in codec/*.c server/*.c harness/*/*.c reports/*.c build/gen/*.c bench/utf8_dfa.c; do
   [ -e "$src" ] || continue
-  [ "$src" = harness/main.c ] && continue
+  [ "$src" = harness/cli/main.c ] && continue
   lib_src+=("$src")
 done
 

@@ -7,7 +7,7 @@
 # (fuzz/corpus/<target>/, build/fuzz/new-corpus/<target>/ and
 # fuzz/regress/<target>/ when present; -runs=0), merges the profiles and
 # prints the line coverage of codec/*.c per file and in total, then server/
-# and harness/case_parse* for information.
+# and harness/case/case_parse* for information.
 #
 # The project's library is linked whole (--whole-archive) into every target,
 # so a codec file no target reaches shows up as uncovered instead of
@@ -62,7 +62,7 @@ done
 # Same preprocessor flags as the Makefile; no -Werror here: a warning must not
 # stop a measurement.
 CPPFLAGS=(-D_GNU_SOURCE "-DWSPROBE_VERSION=\"$(cat VERSION 2>/dev/null || echo 0.0.0)\""
-  -Icodec -Iserver -Iharness -Ireports -Ibench)
+  -I. -Iharness)
 COV_CFLAGS=(-std=c11 -g -O1 -fno-omit-frame-pointer -fprofile-instr-generate
   -fcoverage-mapping)
 
@@ -87,9 +87,9 @@ fi
 make --no-print-directory build/gen/builtin_cases.c build/gen/report_assets.c >/dev/null
 
 LIB_SRC=()
-for src in codec/*.c server/*.c harness/*.c reports/*.c build/gen/*.c bench/utf8_dfa.c; do
+for src in codec/*.c server/*.c harness/*/*.c reports/*.c build/gen/*.c bench/utf8_dfa.c; do
   [ -e "$src" ] || continue
-  [ "$src" = harness/main.c ] && continue
+  [ "$src" = harness/cli/main.c ] && continue
   LIB_SRC+=("$src")
 done
 
@@ -154,7 +154,7 @@ for t in "${TARGETS[@]}"; do
   if [ ! -e "$bin" ] || [ "$src" -nt "$bin" ] || [ "$LIB" -nt "$bin" ] ||
     [ fuzz/fuzz_common.h -nt "$bin" ]; then
     echo "  LD      $bin"
-    timeout "$COMPILE_TIMEOUT" "$CC_COV" "${CPPFLAGS[@]}" -Ifuzz "${COV_CFLAGS[@]}" \
+    timeout "$COMPILE_TIMEOUT" "$CC_COV" "${CPPFLAGS[@]}" "${COV_CFLAGS[@]}" \
       -fsanitize=fuzzer "$src" -Wl,--whole-archive "$LIB" -Wl,--no-whole-archive \
       -o "$bin" "${libs[@]}" || {
       echo "fuzz-coverage: linking $t failed" >&2
@@ -261,8 +261,8 @@ server_files=(server/*.c)
 cov_report "${server_files[@]}" >"$OUT/server.txt"
 print_table "$OUT/server.txt"
 echo
-echo "== for information: harness/case_parse*"
-case_parse_files=(harness/case_parse*.c)
+echo "== for information: harness/case/case_parse*"
+case_parse_files=(harness/case/case_parse*.c)
 cov_report "${case_parse_files[@]}" >"$OUT/case_parse.txt"
 print_table "$OUT/case_parse.txt"
 

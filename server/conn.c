@@ -5,15 +5,15 @@
  * reader (OPEN/CLOSING), never both, in a union; the output queue is freed
  * whenever it drains. An idle upgraded connection is therefore one small heap
  * block and nothing else. */
-#include "conn.h"
+#include "server/conn.h"
 
-#include "close.h"
-#include "errors.h"
-#include "frame.h"
-#include "handshake.h"
-#include "hooks.h"
-#include "http.h"
-#include "message.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/handshake.h"
+#include "codec/hooks.h"
+#include "codec/http.h"
+#include "codec/message.h"
 
 #include <string.h>
 

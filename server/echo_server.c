@@ -6,11 +6,11 @@
  * Memory per connection is a small `struct client` plus its ws_conn; reads go
  * through one 64 KiB buffer shared by every connection, so an idle connection
  * holds no read buffer. */
-#include "echo_server.h"
+#include "server/echo_server.h"
 
-#include "errors.h"
-#include "hooks.h"
-#include "timers.h"
+#include "codec/errors.h"
+#include "codec/hooks.h"
+#include "server/timers.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,7 +9,7 @@
 #ifndef WS_ECHO_SERVER_H
 #define WS_ECHO_SERVER_H
 
-#include "conn.h"
+#include "server/conn.h"
 
 #include <stddef.h>
 #include <stdint.h>

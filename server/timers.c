@@ -1,7 +1,7 @@
-#include "timers.h"
+#include "server/timers.h"
 
-#include "errors.h"
-#include "hooks.h"
+#include "codec/errors.h"
+#include "codec/hooks.h"
 
 void ws_timers_init(ws_timers *h) {
   h->items = NULL;

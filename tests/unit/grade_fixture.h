@@ -3,9 +3,9 @@
 #ifndef WS_TESTS_GRADE_FIXTURE_H
 #define WS_TESTS_GRADE_FIXTURE_H
 
-#include "errors.h"
-#include "frame.h"
-#include "grade.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "engine/grade.h"
 
 #include <criterion/criterion.h>
 #include <stdarg.h>

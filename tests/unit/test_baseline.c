@@ -1,7 +1,7 @@
 /* Baselines: the expectations-file format, loading either kind of file,
  * and the regression / unexpected-pass rules under --fail-on. */
-#include "baseline.h"
-#include "report.h"
+#include "reports/baseline.h"
+#include "reports/report.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* The case-file parser: every block, step, predicate and error of
  * cases/FORMAT.md, through the public catalogue API. */
-#include "catalogue.h"
-#include "frame.h"
+#include "case/catalogue.h"
+#include "codec/frame.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
-/* Tests for harness/case_write.c: every case of the built-in catalogue,
+/* Tests for harness/case/case_write.c: every case of the built-in catalogue,
  * written and parsed back, is the same case field by field; hand-built
  * steps that only the `frame` form, the `request` block or run-length
  * payloads can express survive the trip too. */
-#include "case_write.h"
-#include "catalogue.h"
-#include "frame.h"
+#include "case/case_write.h"
+#include "case/catalogue.h"
+#include "codec/frame.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

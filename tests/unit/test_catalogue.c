@@ -1,7 +1,7 @@
 /* The catalogue: ids, ordering, matching, loaders, atomic adds and clean
  * failure when allocation fails. */
-#include "catalogue.h"
-#include "hooks.h"
+#include "case/catalogue.h"
+#include "codec/hooks.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

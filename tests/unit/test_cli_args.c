@@ -1,4 +1,4 @@
-#include "cli_args.h"
+#include "cli/cli_args.h"
 
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>

@@ -1,10 +1,10 @@
 /* Closing: close payloads (close.c: code validity by class, parsing,
  * building) and the closing handshake state machine of message.h (RFC 6455
  * 7.1); the reader's handling of close frames is in test_message.c. */
-#include "close.h"
-#include "errors.h"
-#include "message.h"
-#include "utf8.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/message.h"
+#include "codec/utf8.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

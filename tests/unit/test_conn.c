@@ -3,11 +3,11 @@
  * codec's encoder and masked; the server's output is parsed here with a small
  * independent frame reader so the tests do not trust the decoder under test
  * to check the server. */
-#include "close.h"
-#include "conn.h"
-#include "errors.h"
-#include "frame.h"
-#include "hooks.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/hooks.h"
+#include "server/conn.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>

@@ -2,9 +2,9 @@
  * driven through real sockets. Every receive has a timeout (SO_RCVTIMEO), and
  * every loop is bounded, so a broken server fails a test instead of hanging
  * it. */
-#include "echo_server.h"
-#include "frame.h"
-#include "timers.h"
+#include "codec/frame.h"
+#include "server/echo_server.h"
+#include "server/timers.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

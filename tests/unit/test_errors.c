@@ -1,4 +1,4 @@
-#include "errors.h"
+#include "codec/errors.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

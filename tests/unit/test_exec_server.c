@@ -1,8 +1,8 @@
-/* Tests for harness/exec_server.c with small shell commands: a python
+/* Tests for harness/io/exec_server.c with small shell commands: a python
  * listener that exits when a client sends "die", a command that never
  * listens, a child that writes to stderr and dies by a signal. Every test
  * ends with no child of ours left (no zombie, nothing in the group). */
-#include "exec_server.h"
+#include "io/exec_server.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

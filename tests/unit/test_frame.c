@@ -1,9 +1,9 @@
 /* Unit tests for codec/frame.c: the RFC 6455 5.7 examples, every malformed
  * header in both policies, every length edge, split invariance down to one
  * byte per call, and encode/decode round trips. */
-#include "errors.h"
-#include "frame.h"
-#include "mask.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/mask.h"
 
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>

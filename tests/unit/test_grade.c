@@ -1,6 +1,6 @@
 /* The verdict engine: every predicate and global rule on hand-built cases
  * and observations. */
-#include "grade_fixture.h"
+#include "tests/unit/grade_fixture.h"
 
 TestSuite(grade, .fini = fini);
 

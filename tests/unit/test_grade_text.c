@@ -1,6 +1,6 @@
 /* The words of a result: reasons, expected, observed, the close summary,
  * the wire copy and the case info. */
-#include "grade_fixture.h"
+#include "tests/unit/grade_fixture.h"
 
 TestSuite(grade_text, .fini = fini);
 

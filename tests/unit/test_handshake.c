@@ -1,10 +1,10 @@
 /* Unit tests for codec/handshake_request.c and codec/handshake_response.c:
  * the opening handshake of RFC 6455 4 on both sides, with the HTTP parser in
  * front as the server and client use it. */
-#include "errors.h"
-#include "handshake.h"
-#include "hooks.h"
-#include "http.h"
+#include "codec/errors.h"
+#include "codec/handshake.h"
+#include "codec/hooks.h"
+#include "codec/http.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

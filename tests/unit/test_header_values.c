@@ -1,7 +1,7 @@
 /* Unit tests for codec/header_values.c: tokens, comma lists, subprotocol and
  * extension lists. */
-#include "errors.h"
-#include "header_values.h"
+#include "codec/errors.h"
+#include "codec/header_values.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

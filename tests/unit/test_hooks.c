@@ -1,4 +1,4 @@
-#include "hooks.h"
+#include "codec/hooks.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

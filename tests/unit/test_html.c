@@ -3,8 +3,8 @@
  * atomic write, and the wire decoder on malformed bytes. The pages are read
  * back as text; tests/integration/test_html_report.py checks them in a real
  * browser. */
-#include "html_internal.h"
-#include "report.h"
+#include "reports/html_internal.h"
+#include "reports/report.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

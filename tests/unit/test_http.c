@@ -1,7 +1,7 @@
 /* Unit tests for codec/http.c: the resumable, bounded header-block parser. */
-#include "errors.h"
-#include "hooks.h"
-#include "http.h"
+#include "codec/errors.h"
+#include "codec/hooks.h"
+#include "codec/http.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

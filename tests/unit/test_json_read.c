@@ -1,9 +1,9 @@
 /* Reading results.json back (json_read.c) and the strict, bounded parser
  * under it (json_parse.c): a round trip through the writer keeps every
  * field, and malformed or hostile documents end in clean errors. */
-#include "json_parse.h"
-#include "report.h"
-#include "results.h"
+#include "reports/json_parse.h"
+#include "reports/report.h"
+#include "reports/results.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

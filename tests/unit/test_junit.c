@@ -4,10 +4,10 @@
  * agree with the results model, and that validates against tests/junit.xsd
  * when xmllint is installed. Well-formedness is checked by a small XML 1.0
  * checker below, so the test means something without xmllint too. */
-#include "report.h"
-#include "results.h"
-#include "utf8_text.h"
-#include "xml_escape.h"
+#include "reports/report.h"
+#include "reports/results.h"
+#include "reports/utf8_text.h"
+#include "reports/xml_escape.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

@@ -2,8 +2,8 @@
  * (reports/report_all.c): counts agree with the model, hostile text can
  * neither break a table row nor inject HTML or links, the failed table is
  * capped, and writes are atomic. */
-#include "report.h"
-#include "results.h"
+#include "reports/report.h"
+#include "reports/results.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* Unit tests for codec/mask.c: the word-at-a-time masking must agree with the
  * one-line bytewise definition of RFC 6455 5.3 at every key offset, buffer
  * alignment and length, and must never touch a byte outside the range. */
-#include "mask.h"
+#include "codec/mask.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

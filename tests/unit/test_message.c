@@ -1,11 +1,11 @@
 /* Message reader: reassembly, control interleave, UTF-8, limits, close rules,
  * both policies, any input split, allocation failure. Frames are built with
  * the frame encoder, masked as a client sends them. */
-#include "close.h"
-#include "errors.h"
-#include "frame.h"
-#include "hooks.h"
-#include "message.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/hooks.h"
+#include "codec/message.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

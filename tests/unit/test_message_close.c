@@ -1,9 +1,9 @@
 /* Close frames in the message layer: the code and the reason are judged as
  * their bytes arrive (fail fast), not when the frame ends. */
-#include "close.h"
-#include "errors.h"
-#include "frame.h"
-#include "message.h"
+#include "codec/close.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/message.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

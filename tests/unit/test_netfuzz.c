@@ -1,12 +1,12 @@
-/* Tests for harness/netfuzz*.c and harness/minimize.c: the same seed gives
+/* Tests for harness/netfuzz/*.c: the same seed gives
  * the same inputs (compared as case text), other seeds other inputs; every
  * input is a case the parser accepts back unchanged; the mutations reach
  * what they promise; minimisation reduces a synthetic bug to its core. */
-#include "case_write.h"
-#include "catalogue.h"
-#include "frame.h"
-#include "minimize.h"
-#include "netfuzz.h"
+#include "case/case_write.h"
+#include "case/catalogue.h"
+#include "codec/frame.h"
+#include "netfuzz/minimize.h"
+#include "netfuzz/netfuzz.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* PAYLOAD expressions: strings and their escapes, hex, repeats, random(N),
  * concatenation, and every limit. */
-#include "arena.h"
-#include "catalogue.h"
-#include "payload.h"
+#include "case/catalogue.h"
+#include "case/payload.h"
+#include "util/arena.h"
 
 #include <criterion/criterion.h>
 #include <stdio.h>

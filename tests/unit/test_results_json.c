@@ -1,8 +1,8 @@
 /* The JSON emitter and results.json: escaping, layout, the atomic write, and
  * the summary agreeing with the cases. Output is read back with a small
  * validating parser below. */
-#include "json.h"
-#include "results.h"
+#include "reports/json.h"
+#include "reports/results.h"
 
 #include <criterion/criterion.h>
 #include <dirent.h>

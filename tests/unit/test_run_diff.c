@@ -1,6 +1,6 @@
 /* Comparing two runs: matching by id, the classification of verdict
  * changes, added and removed cases, and both output formats. */
-#include "run_diff.h"
+#include "reports/run_diff.h"
 
 #include <criterion/criterion.h>
 #include <stdint.h>

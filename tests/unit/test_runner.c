@@ -3,14 +3,14 @@
  * peers made here (silent, refusing, pinging, misbehaving), asserting on the
  * observation. Every case has a small deadline, so a broken runner fails a
  * test instead of hanging it. */
-#include "case.h"
-#include "echo_server.h"
-#include "errors.h"
-#include "frame.h"
-#include "message.h"
-#include "observation.h"
-#include "runner.h"
-#include "url.h"
+#include "case/case.h"
+#include "codec/errors.h"
+#include "codec/frame.h"
+#include "codec/message.h"
+#include "engine/observation.h"
+#include "io/url.h"
+#include "run/runner.h"
+#include "server/echo_server.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -195,7 +195,7 @@ static inline bool wire_has_note(const ws_observation *o, const char *part) {
   return false;
 }
 
-#include "handshake.h"
+#include "codec/handshake.h"
 
 #include <poll.h>
 #include <time.h>

@@ -1,12 +1,12 @@
-/* Tests for harness/scheduler.c: cases built in C run against the reference
+/* Tests for harness/run/scheduler.c: cases built in C run against the reference
  * server in a thread (or a port with nothing listening), checking that every
  * case is reported once, that serial cases run alone after the parallel ones,
  * the stop flag, and the unreachable-target cut-off. */
-#include "case.h"
-#include "echo_server.h"
-#include "frame.h"
-#include "scheduler.h"
-#include "url.h"
+#include "case/case.h"
+#include "codec/frame.h"
+#include "io/url.h"
+#include "run/scheduler.h"
+#include "server/echo_server.h"
 
 #include <arpa/inet.h>
 #include <criterion/criterion.h>

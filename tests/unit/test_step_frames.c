@@ -1,4 +1,4 @@
-#include "step_frames.h"
+#include "case/step_frames.h"
 
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-#include "errors.h"
-#include "strbuf.h"
+#include "codec/errors.h"
+#include "codec/strbuf.h"
 
 #include <criterion/criterion.h>
 

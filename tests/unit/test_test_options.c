@@ -1,6 +1,6 @@
 /* wsprobe test's option helpers: --header validation, the seed, and case
  * selection with patterns. */
-#include "test_options.h"
+#include "cli/test_options.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

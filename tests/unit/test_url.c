@@ -1,4 +1,4 @@
-#include "url.h"
+#include "io/url.h"
 
 #include <criterion/criterion.h>
 

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../bench/utf8_dfa.h"
-#include "utf8.h"
-#include "utf8_simd.h"
+#include "bench/utf8_dfa.h"
+#include "codec/utf8.h"
+#include "codec/utf8_simd.h"
 
 /* ---- helpers ---- */
 

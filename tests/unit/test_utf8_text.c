@@ -1,8 +1,8 @@
 /* The report writers' one-sequence UTF-8 check agrees with the reference
  * DFA (bench/utf8_dfa.c) on every 1- and 2-byte input and on every 3- and
  * 4-byte input over the bytes where the rules change. */
-#include "../../bench/utf8_dfa.h"
-#include "utf8_text.h"
+#include "bench/utf8_dfa.h"
+#include "reports/utf8_text.h"
 
 #include <criterion/criterion.h>
 

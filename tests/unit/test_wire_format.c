@@ -1,5 +1,5 @@
 /* The human-readable wire trace of -v and `show`. */
-#include "wire_format.h"
+#include "cli/wire_format.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

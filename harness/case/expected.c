@@ -1,0 +1,140 @@
+/* The replies a case expects (cases/FORMAT.md "echo"), derived from its
+ * steps. The grader compares them with what arrived; the runner waits for
+ * them before a closing step. */
+#include "case/expected.h"
+
+#include "codec/frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int push_reply(ws_reply **arr, size_t *count, ws_reply r) {
+  ws_reply *grown = realloc(*arr, (*count + 1) * sizeof *grown);
+  if (!grown)
+    return -1;
+  grown[(*count)++] = r;
+  *arr = grown;
+  return 0;
+}
+
+/* A data message being assembled from `frame` steps. */
+typedef struct assembly {
+  bool active;
+  bool echo;
+  uint8_t opcode;
+  const uint8_t *first; /* the first frame's payload, used as is when the
+                           message has one frame */
+  size_t first_len;
+  uint8_t *buf; /* concatenation once a continuation arrives */
+  size_t len, cap;
+  bool oom;
+} assembly;
+
+static void assembly_append(assembly *a, const ws_bytes *b) {
+  if (!a->buf) {
+    a->cap = a->first_len + b->len + 64;
+    a->buf = malloc(a->cap);
+    if (!a->buf) {
+      a->oom = true;
+      return;
+    }
+    if (a->first_len)
+      memcpy(a->buf, a->first, a->first_len);
+    a->len = a->first_len;
+  }
+  if (a->len + b->len > a->cap) {
+    size_t cap = (a->len + b->len) * 2;
+    uint8_t *grown = realloc(a->buf, cap);
+    if (!grown) {
+      a->oom = true;
+      return;
+    }
+    a->buf = grown;
+    a->cap = cap;
+  }
+  if (b->len)
+    memcpy(a->buf + a->len, b->ptr, b->len);
+  a->len += b->len;
+}
+
+/* The message is complete: keep it when some frame of it was marked echo. */
+static int assembly_finish(assembly *a, ws_expected *out) {
+  int rc = 0;
+  if (a->oom) {
+    rc = -1;
+  } else if (a->echo) {
+    ws_reply r = {.opcode = a->opcode};
+    if (a->buf) {
+      r.ptr = r.owned = a->buf;
+      r.len = a->len;
+      a->buf = NULL;
+    } else {
+      r.ptr = a->first;
+      r.len = a->first_len;
+    }
+    rc = push_reply(&out->msgs, &out->msg_count, r);
+    if (rc != 0)
+      free(r.owned);
+  }
+  free(a->buf);
+  memset(a, 0, sizeof *a);
+  return rc;
+}
+
+static int expect_frame(const ws_step *s, assembly *a, ws_expected *out) {
+  uint8_t op = s->frame.opcode;
+  if (op == WS_OP_PING) {
+    if (!s->echo)
+      return 0;
+    ws_reply r = {WS_OP_PONG, s->payload.ptr, s->payload.len, NULL};
+    return push_reply(&out->pongs, &out->pong_count, r);
+  }
+  if (op == WS_OP_TEXT || op == WS_OP_BINARY) {
+    /* A new message while one is open is the peer's cue to fail the
+     * connection; the open one can never complete, so it is dropped. */
+    free(a->buf);
+    *a = (assembly){.active = true,
+                    .echo = s->echo,
+                    .opcode = op,
+                    .first = s->payload.ptr,
+                    .first_len = s->payload.len};
+  } else if (op == WS_OP_CONTINUATION && a->active) {
+    a->echo = a->echo || s->echo;
+    assembly_append(a, &s->payload);
+  } else {
+    return 0; /* close, pong, reserved opcodes, stray continuation */
+  }
+  return s->frame.fin ? assembly_finish(a, out) : 0;
+}
+
+int ws_expected_build(const ws_case *c, size_t upto, ws_expected *out) {
+  memset(out, 0, sizeof *out);
+  assembly a = {0};
+  if (upto > c->step_count)
+    upto = c->step_count;
+  for (size_t i = 0; i < upto; i++) {
+    const ws_step *s = &c->steps[i];
+    int rc = 0;
+    if (s->kind == WS_STEP_FRAME) {
+      rc = expect_frame(s, &a, out);
+    } else if (s->kind == WS_STEP_FRAGMENTED && s->echo) {
+      ws_reply r = {s->frame.opcode, s->payload.ptr, s->payload.len, NULL};
+      rc = push_reply(&out->msgs, &out->msg_count, r);
+    }
+    if (rc != 0) {
+      free(a.buf);
+      ws_expected_free(out);
+      return -1;
+    }
+  }
+  free(a.buf); /* a message never finished: nothing to expect */
+  return 0;
+}
+
+void ws_expected_free(ws_expected *e) {
+  for (size_t i = 0; i < e->msg_count; i++)
+    free(e->msgs[i].owned);
+  free(e->msgs);
+  free(e->pongs);
+  memset(e, 0, sizeof *e);
+}

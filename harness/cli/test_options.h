@@ -1,0 +1,88 @@
+/* Command-line options of `wsprobe test`, and the catalogue loading and case
+ * selection that `test`, `list` and `show` share. */
+#ifndef WS_HARNESS_TEST_OPTIONS_H
+#define WS_HARNESS_TEST_OPTIONS_H
+
+#include "case/catalogue.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WS_TEST_MAX_JOBS 64
+#define WS_TEST_DEFAULT_OUT "wsprobe-out"
+
+/* Where cases come from besides the built-in catalogue. */
+typedef struct ws_case_sources {
+  const char **files; /* --case-file, in order (argv strings) */
+  size_t file_count;
+  const char **dirs; /* --cases-dir */
+  size_t dir_count;
+} ws_case_sources;
+
+typedef struct ws_test_options {
+  const char *url;      /* NULL: the built-in reference server */
+  const char *patterns; /* --cases, comma-separated; NULL: all */
+  const char *excludes; /* --exclude */
+  int jobs;
+  const char *out_dir;
+  const char *json_path; /* --json, else OUT/results.json */
+  double timeout_scale;
+  char *extra_headers; /* heap: "K: V\r\n" lines, or NULL */
+  const char *origin;
+  const char *agent;
+  uint64_t seed;
+  bool seed_given;
+  ws_case_sources sources;
+  bool verbose;
+  bool wire_all;
+  /* CI controls. */
+  unsigned fail_on;           /* verdicts that make the exit status 1: bit
+                                 (1u << verdict); default fail only */
+  const char *baseline;       /* --baseline FILE (harness/baseline.h) */
+  const char *write_baseline; /* --write-baseline FILE */
+  /* The server under test as an owned child process (exec_server.h). */
+  const char *exec_server; /* --exec-server "CMD {port}" */
+  const char *path;        /* --path, the URL path with --exec-server */
+} ws_test_options;
+
+/* Parses argv (argv[0] is "test"). 0 ok, 1 when --help was printed, -1 on a
+ * usage error (message already on stderr). Free with
+ * ws_test_options_free. */
+int ws_test_options_parse(int argc, char **argv, ws_test_options *o);
+void ws_test_options_free(ws_test_options *o);
+
+/* Parses a --fail-on list ("fail,non-strict"): comma-separated verdict
+ * names (non_strict accepted too). 0, or -1 with a reason in err (an empty
+ * list or an unknown name). */
+int ws_test_parse_fail_on(const char *text, unsigned *out, char *err,
+                          size_t cap);
+
+/* Appends "K: V\r\n" to *headers (heap, may be NULL) after checking that
+ * the text is a header line: a token, a colon, a value without CR, LF or
+ * other control characters except tab. 0, or -1 with a reason. */
+int ws_test_header_append(char **headers, const char *text, char *err,
+                          size_t cap);
+
+/* A random seed below 2^53, so it survives any JSON reader and is easy to
+ * type back. */
+uint64_t ws_test_random_seed(void);
+
+/* Adds an option value to a sources list (heap arrays). 0 or -1. */
+int ws_test_sources_add(const char ***list, size_t *count, const char *v);
+void ws_test_sources_free(ws_case_sources *s);
+
+/* The built-in catalogue plus the extra files and directories, sorted.
+ * NULL with "FILE:LINE: message" (or another reason) in err. */
+ws_catalogue *ws_test_load_catalogue(uint64_t seed, const ws_case_sources *src,
+                                     char *err, size_t cap);
+
+/* The cases matching any comma-separated pattern in `patterns` (all when
+ * NULL or empty) and none in `excludes`, in catalogue order. A pattern that
+ * matches no case is an error. *out is heap (free it); *count may be 0.
+ * 0, or -1 with a reason in err. */
+int ws_test_select_cases(const ws_catalogue *cat, const char *patterns,
+                         const char *excludes, const ws_case ***out,
+                         size_t *count, char *err, size_t cap);
+
+#endif

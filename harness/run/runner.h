@@ -1,0 +1,41 @@
+/* Runs cases against a target: one fresh connection per case, every wait
+ * bounded by the case deadline times --timeout-scale. */
+#ifndef WS_HARNESS_RUNNER_H
+#define WS_HARNESS_RUNNER_H
+
+#include "case/case.h"
+#include "engine/observation.h"
+#include "io/url.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ws_run_options {
+  ws_url url;
+  double timeout_scale; /* multiplies case and internal deadlines; >= 0.1 */
+  uint64_t seed;        /* mask keys and handshake keys derive from it and
+                           the case id: the same seed sends the same bytes */
+  const char *origin;   /* Origin header or NULL */
+  const char *extra_headers; /* "K: V\r\n" lines or NULL (--header) */
+  bool record_all_wire;      /* keep the wire log for every case, not only for
+                                failed/non-strict ones (decided after grading:
+                                the runner always records, within the bound) */
+} ws_run_options;
+
+/* Runs one case on a fresh connection and fills *obs (initialised by the
+ * caller). Never aborts the process: connection failures, resets and
+ * timeouts are recorded (harness_error when the case could not run at all:
+ * the target refused the TCP connection, out of memory). Thread-safe. */
+void ws_run_case(const ws_case *c, const ws_run_options *options,
+                 ws_observation *obs);
+
+/* A plain handshake and close, before any case: 0, or -1 with a reason
+ * (unreachable, refused, not a WebSocket server). */
+int ws_run_preflight(const ws_run_options *options, char *err, size_t cap);
+
+/* Liveness probe: a new connection, handshake, one short echo, close.
+ * 1 alive, 0 not. */
+int ws_run_liveness(const ws_run_options *options);
+
+#endif

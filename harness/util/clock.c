@@ -1,0 +1,16 @@
+#include "util/clock.h"
+
+#include <time.h>
+
+int64_t ws_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int ws_ms_until(int64_t deadline_ms) {
+  int64_t left = deadline_ms - ws_now_ms();
+  if (left <= 0)
+    return 0;
+  return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
