@@ -1,6 +1,7 @@
 /* <table>: the rest of the file is a template instantiated once per row,
  * with {column} replaced by the row's cell as text before parsing. */
 #include "case/case_parse.h"
+#include "util/buf.h"
 
 #include "codec/hooks.h"
 
@@ -26,11 +27,6 @@ typedef struct table {
   size_t nrows, cap;
   int id_col; /* -1 when there is no "id" column */
 } table;
-
-typedef struct out_buf {
-  char *b;
-  size_t n, cap;
-} out_buf;
 
 static bool name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -126,23 +122,10 @@ static int read_table(ws_parser *p, ws_src *src, table *t, int open_line) {
   return ws_parse_fail(p, open_line, "<table> block is not closed");
 }
 
-static int put(ws_parser *p, out_buf *o, const char *s, size_t n, int line) {
-  if (n > MAX_INSTANCE - o->n)
+static int put(ws_parser *p, ws_buf *o, const char *s, size_t n, int line) {
+  if (n > MAX_INSTANCE - o->len)
     return ws_parse_fail(p, line, "table row expands to more than 1 MiB");
-  if (o->n + n > o->cap) {
-    size_t cap = o->cap ? o->cap : 4096;
-    while (cap < o->n + n)
-      cap *= 2;
-    char *b = ws_realloc(o->b, cap);
-    if (!b)
-      return ws_parse_oom(p, line);
-    o->b = b;
-    o->cap = cap;
-  }
-  if (n)
-    memcpy(o->b + o->n, s, n);
-  o->n += n;
-  return 0;
+  return ws_buf_append(o, s, n) == 0 ? 0 : ws_parse_oom(p, line);
 }
 
 /* {name} at s (s[0] == '{'): its length including braces, or 0 when what
@@ -163,11 +146,11 @@ static const cell *lookup(const table *t, size_t r, const char *name,
 }
 
 static int substitute(ws_parser *p, const table *t, size_t r, const ws_src *tpl,
-                      out_buf *o) {
+                      ws_buf *o) {
   char shown[48];
   const char *s = tpl->text + tpl->pos, *end = tpl->text + tpl->len;
   int line = tpl->next_no;
-  o->n = 0;
+  ws_buf_clear(o);
   while (s < end) {
     const char *brace = memchr(s, '{', (size_t)(end - s));
     const char *stop = brace ? brace : end;
@@ -216,18 +199,18 @@ static void row_label(ws_parser *p, const table *t, size_t r) {
 
 static int instantiate(ws_parser *p, const table *t, const ws_src *tpl,
                        int open_line) {
-  out_buf o = {NULL, 0, 0};
+  ws_buf o = {0};
   size_t before = p->case_count, total = 0;
   int rc = 0;
   for (size_t r = 0; rc == 0 && r < t->nrows; r++) {
     row_label(p, t, r);
     rc = substitute(p, t, r, tpl, &o);
-    if (rc == 0 && (total += o.n) > MAX_TABLE_TEXT)
+    if (rc == 0 && (total += o.len) > MAX_TABLE_TEXT)
       rc = ws_parse_fail(p, open_line,
                          "table expands to more than 64 MiB of "
                          "text");
     if (rc == 0) {
-      ws_src inst = {o.b ? o.b : "", o.n, 0, tpl->next_no};
+      ws_src inst = {ws_buf_str(&o), o.len, 0, tpl->next_no};
       rc = ws_parse_cases(p, &inst, true);
     }
   }
@@ -236,7 +219,7 @@ static int instantiate(ws_parser *p, const table *t, const ws_src *tpl,
     rc = ws_parse_fail(p, open_line,
                        "the table's template holds no case "
                        "(no <info> after </table>)");
-  ws_free(o.b);
+  ws_buf_free(&o);
   return rc;
 }
 

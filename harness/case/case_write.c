@@ -4,6 +4,7 @@
  * short form yields exactly the same fields, and in the `frame` form
  * otherwise. */
 #include "case/case_write.h"
+#include "util/buf.h"
 
 #include "codec/frame.h"
 
@@ -16,32 +17,14 @@
 #define RUN_MIN 12
 
 typedef struct tbuf {
-  char *p;
-  size_t n, cap;
-  bool oom;
+  ws_buf text;
   char *err; /* first reason the case cannot be written */
   size_t err_cap;
   bool failed;
 } tbuf;
 
 static void put(tbuf *b, const char *s, size_t n) {
-  if (b->oom)
-    return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
+  (void)ws_buf_append(&b->text, s, n);
 }
 
 static void puts_(tbuf *b, const char *s) { put(b, s, strlen(s)); }
@@ -489,16 +472,16 @@ int ws_case_write(const ws_case *c, char **out, size_t *len, char *err,
   for (size_t i = 0; i < c->outcome_count; i++)
     put_outcome(&b, &c->outcomes[i]);
   puts_(&b, "</expect>\n");
-  if (b.oom)
+  if (b.text.failed)
     fail(&b, "out of memory");
-  else if (b.n > WS_CASE_MAX_FILE)
+  else if (b.text.len > WS_CASE_MAX_FILE)
     fail(&b, "the case text is larger than a case file may be (1 MiB)");
   if (b.failed) {
-    free(b.p);
+    ws_buf_free(&b.text);
     return -1;
   }
-  *out = b.p;
-  *len = b.n;
+  *len = b.text.len;
+  *out = ws_buf_take_str(&b.text);
   return 0;
 }
 

@@ -4,6 +4,8 @@
 #include "case/expected.h"
 
 #include "codec/frame.h"
+#include "codec/hooks.h"
+#include "util/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,58 +27,40 @@ typedef struct assembly {
   const uint8_t *first; /* the first frame's payload, used as is when the
                            message has one frame */
   size_t first_len;
-  uint8_t *buf; /* concatenation once a continuation arrives */
-  size_t len, cap;
-  bool oom;
+  ws_buf joined; /* the concatenation, once a continuation arrives */
+  bool continued;
 } assembly;
 
 static void assembly_append(assembly *a, const ws_bytes *b) {
-  if (!a->buf) {
-    a->cap = a->first_len + b->len + 64;
-    a->buf = malloc(a->cap);
-    if (!a->buf) {
-      a->oom = true;
-      return;
-    }
-    if (a->first_len)
-      memcpy(a->buf, a->first, a->first_len);
-    a->len = a->first_len;
+  if (!a->continued) {
+    a->continued = true;
+    ws_buf_append(&a->joined, a->first, a->first_len);
   }
-  if (a->len + b->len > a->cap) {
-    size_t cap = (a->len + b->len) * 2;
-    uint8_t *grown = realloc(a->buf, cap);
-    if (!grown) {
-      a->oom = true;
-      return;
-    }
-    a->buf = grown;
-    a->cap = cap;
-  }
-  if (b->len)
-    memcpy(a->buf + a->len, b->ptr, b->len);
-  a->len += b->len;
+  ws_buf_append(&a->joined, b->ptr, b->len);
 }
 
 /* The message is complete: keep it when some frame of it was marked echo. */
 static int assembly_finish(assembly *a, ws_expected *out) {
   int rc = 0;
-  if (a->oom) {
+  if (a->joined.failed) {
     rc = -1;
   } else if (a->echo) {
     ws_reply r = {.opcode = a->opcode};
-    if (a->buf) {
-      r.ptr = r.owned = a->buf;
-      r.len = a->len;
-      a->buf = NULL;
+    if (a->continued) {
+      r.len = a->joined.len;
+      r.ptr = r.owned = a->joined.ptr ? a->joined.ptr : ws_malloc(1);
+      a->joined = (ws_buf){0};
+      if (!r.ptr)
+        return -1;
     } else {
       r.ptr = a->first;
       r.len = a->first_len;
     }
     rc = push_reply(&out->msgs, &out->msg_count, r);
     if (rc != 0)
-      free(r.owned);
+      ws_free(r.owned);
   }
-  free(a->buf);
+  ws_buf_free(&a->joined);
   memset(a, 0, sizeof *a);
   return rc;
 }
@@ -92,7 +76,7 @@ static int expect_frame(const ws_step *s, assembly *a, ws_expected *out) {
   if (op == WS_OP_TEXT || op == WS_OP_BINARY) {
     /* A new message while one is open is the peer's cue to fail the
      * connection; the open one can never complete, so it is dropped. */
-    free(a->buf);
+    ws_buf_free(&a->joined);
     *a = (assembly){.active = true,
                     .echo = s->echo,
                     .opcode = op,
@@ -122,18 +106,18 @@ int ws_expected_build(const ws_case *c, size_t upto, ws_expected *out) {
       rc = push_reply(&out->msgs, &out->msg_count, r);
     }
     if (rc != 0) {
-      free(a.buf);
+      ws_buf_free(&a.joined);
       ws_expected_free(out);
       return -1;
     }
   }
-  free(a.buf); /* a message never finished: nothing to expect */
+  ws_buf_free(&a.joined); /* a message never finished: nothing to expect */
   return 0;
 }
 
 void ws_expected_free(ws_expected *e) {
   for (size_t i = 0; i < e->msg_count; i++)
-    free(e->msgs[i].owned);
+    ws_free(e->msgs[i].owned);
   free(e->msgs);
   free(e->pongs);
   memset(e, 0, sizeof *e);

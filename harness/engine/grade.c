@@ -335,27 +335,27 @@ static const ws_outcome *reference_line(const ws_case *c) {
  * by that predicate's own sentence; with several alternatives the sentence
  * names the whole line ("expected close 1002 | drop, got close 1000"). */
 static const char *explain_pass_line(const ws_grade_ctx *g,
-                                     const ws_outcome *pass, ws_sbuf *reason) {
+                                     const ws_outcome *pass, ws_buf *reason) {
   const ws_alternative *alt = pass->count ? &pass->alts[0] : NULL;
   const ws_predicate *failing = NULL;
   for (size_t i = 0; alt && i < alt->count && !failing; i++)
     if (!ws_grade_pred_holds(g, &alt->preds[i]))
       failing = &alt->preds[i];
   if (!failing) {
-    ws_sbuf_puts(reason, "the pass condition did not hold");
+    ws_buf_puts(reason, "the pass condition did not hold");
     return "no-match";
   }
   ws_explanation ex = {0};
   ws_grade_explain(g, failing, &ex);
   if (pass->count > 1) {
-    ws_sbuf_puts(reason, "expected ");
+    ws_buf_puts(reason, "expected ");
     ws_grade_outcome_text(reason, pass);
-    ws_sbuf_printf(reason, ", %s", ex.fact.p ? ex.fact.p : "");
+    ws_buf_printf(reason, ", %s", ws_buf_str(&ex.fact));
   } else {
-    ws_sbuf_puts(reason, ex.sentence.p ? ex.sentence.p : "");
+    ws_buf_puts(reason, ws_buf_str(&ex.sentence));
   }
-  ws_sbuf_free(&ex.sentence);
-  ws_sbuf_free(&ex.fact);
+  ws_buf_free(&ex.sentence);
+  ws_buf_free(&ex.fact);
   return ex.code;
 }
 
@@ -368,7 +368,7 @@ static bool is_otherwise(const ws_outcome *o) {
 }
 
 static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
-                                 ws_sbuf *reason) {
+                                 ws_buf *reason) {
   const ws_case *c = g->c;
   const ws_outcome *matched = NULL;
   for (size_t i = 0; i < c->outcome_count && !matched; i++)
@@ -386,19 +386,19 @@ static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
   } else {
     code = matched ? "matched-line" : "no-match";
     if (!matched)
-      ws_sbuf_puts(reason, "no expectation line matched");
+      ws_buf_puts(reason, "no expectation line matched");
   }
   if (matched &&
       !(matched->grade == WS_VERDICT_FAIL && is_otherwise(matched))) {
     bool explained = reason->len > 0;
-    ws_sbuf_printf(reason, "%smatched %s: ", explained ? " (" : "",
-                   ws_verdict_name(matched->grade));
+    ws_buf_printf(reason, "%smatched %s: ", explained ? " (" : "",
+                  ws_verdict_name(matched->grade));
     ws_grade_outcome_text(reason, matched);
     if (explained)
-      ws_sbuf_puts(reason, ")");
+      ws_buf_puts(reason, ")");
   }
   if (reason->len == 0) { /* only `fail otherwise` lines, and one matched */
-    ws_sbuf_puts(reason, "no expectation line matched");
+    ws_buf_puts(reason, "no expectation line matched");
     code = "no-match";
   }
   out->reason_code = strdup(code);
@@ -406,18 +406,18 @@ static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
 
 /* The first violation's message; a repeat of it is counted, other kinds
  * are named after it ("...; also: text message is not valid UTF-8"). */
-static void violation_reason(const ws_grade_ctx *g, ws_sbuf *reason) {
+static void violation_reason(const ws_grade_ctx *g, ws_buf *reason) {
   const ws_observation *obs = g->obs;
   int first = g->violation->violation;
   size_t repeats = 0, others = 0;
   bool named[WS_E__COUNT + 1] = {false}; /* linear: a peer may flood */
-  ws_sbuf_puts(reason, ws_error_message(first));
+  ws_buf_puts(reason, ws_error_message(first));
   for (size_t i = 0; i < obs->event_count; i++)
     if (obs->events[i].kind == WS_OBS_VIOLATION &&
         obs->events[i].violation == first)
       repeats++;
   if (repeats > 1)
-    ws_sbuf_printf(reason, " (%zu times)", repeats);
+    ws_buf_printf(reason, " (%zu times)", repeats);
   for (size_t i = 0; i < obs->event_count; i++) {
     const ws_obs_event *ev = &obs->events[i];
     int v = ev->violation > 0 && ev->violation < WS_E__COUNT ? ev->violation
@@ -426,22 +426,22 @@ static void violation_reason(const ws_grade_ctx *g, ws_sbuf *reason) {
       continue;
     named[v] = true;
     if (others++ < 2)
-      ws_sbuf_printf(reason, "; also: %s", ws_error_message(ev->violation));
+      ws_buf_printf(reason, "; also: %s", ws_error_message(ev->violation));
   }
   if (others > 2)
-    ws_sbuf_printf(reason, "; and %zu more kinds", others - 2);
+    ws_buf_printf(reason, "; and %zu more kinds", others - 2);
 }
 
 /* The global rules of FORMAT.md, in order of precedence: the harness could
  * not run the case; the peer broke the protocol; the lines; the TCP close
  * order downgrade of a pass. */
 static void set_verdict(const ws_grade_ctx *g, ws_case_result *out,
-                        ws_sbuf *reason) {
+                        ws_buf *reason) {
   const ws_observation *obs = g->obs;
   if (obs->harness_error) {
     out->verdict = WS_VERDICT_ERROR;
     out->reason_code = strdup("harness");
-    ws_sbuf_puts(reason, obs->harness_error);
+    ws_buf_puts(reason, obs->harness_error);
     return;
   }
   if (g->violation) {
@@ -456,33 +456,33 @@ static void set_verdict(const ws_grade_ctx *g, ws_case_result *out,
     out->verdict = WS_VERDICT_NON_STRICT;
     free(out->reason_code);
     out->reason_code = strdup("tcp-close-order");
-    ws_sbuf_puts(reason, "the server did not close TCP first after the "
-                         "closing handshake (RFC 6455 7.1.1)");
+    ws_buf_puts(reason, "the server did not close TCP first after the "
+                        "closing handshake (RFC 6455 7.1.1)");
   }
 }
 
 static char *expected_text(const ws_case *c) {
-  ws_sbuf b = {0};
+  ws_buf b = {0};
   for (size_t i = 0; i < c->outcome_count; i++) {
     if (c->outcomes[i].grade != WS_VERDICT_PASS)
       continue;
     if (b.len)
-      ws_sbuf_puts(&b, " | ");
+      ws_buf_puts(&b, " | ");
     ws_grade_outcome_text(&b, &c->outcomes[i]);
   }
-  return ws_sbuf_take(&b);
+  return ws_buf_take_str(&b);
 }
 
 int ws_grade_case(const ws_case *c, const ws_observation *obs,
                   bool keep_wire_for_pass, ws_case_result *out) {
   ws_grade_ctx g;
-  ws_sbuf reason = {0}, observed = {0};
+  ws_buf reason = {0}, observed = {0};
   bool ok = ctx_init(&g, c, obs) == 0 && copy_case_info(c, out);
   if (ok) {
     set_verdict(&g, out, &reason);
     ws_grade_observed_text(&g, &observed);
-    out->reason = ws_sbuf_take(&reason);
-    out->observed = ws_sbuf_take(&observed);
+    out->reason = ws_buf_take_str(&reason);
+    out->observed = ws_buf_take_str(&observed);
     out->expected = expected_text(c);
     out->duration_ms = obs->duration_ms;
     ok = out->reason_code && out->reason && out->observed && out->expected &&
@@ -490,8 +490,8 @@ int ws_grade_case(const ws_case *c, const ws_observation *obs,
   }
   if (ok && (out->verdict != WS_VERDICT_PASS || keep_wire_for_pass))
     ok = copy_wire(obs, out);
-  ws_sbuf_free(&reason);
-  ws_sbuf_free(&observed);
+  ws_buf_free(&reason);
+  ws_buf_free(&observed);
   ctx_free(&g);
   if (!ok) {
     ws_case_result_free(out);

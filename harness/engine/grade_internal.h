@@ -6,28 +6,15 @@
 #include "case/case.h"
 #include "case/expected.h"
 #include "engine/observation.h"
+#include "util/buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- a growable string; allocation failure is sticky (oom) ---- */
-
-typedef struct ws_sbuf {
-  char *p; /* NUL-terminated when len > 0 or after the first append */
-  size_t len, cap;
-  bool oom;
-} ws_sbuf;
-
-__attribute__((format(printf, 2, 3))) void ws_sbuf_printf(ws_sbuf *b,
-                                                          const char *fmt, ...);
-void ws_sbuf_puts(ws_sbuf *b, const char *s);
 /* Bytes quoted for a human: 'abc\x00' with at most max bytes shown, then
  * "..." when cut. */
-void ws_sbuf_quote(ws_sbuf *b, const uint8_t *bytes, size_t len, size_t max);
-/* Hands the string over (never NULL unless oom: "" for an empty buffer). */
-char *ws_sbuf_take(ws_sbuf *b);
-void ws_sbuf_free(ws_sbuf *b);
+void ws_grade_quote(ws_buf *b, const uint8_t *bytes, size_t len, size_t max);
 
 /* ---- grading context ---- */
 
@@ -52,23 +39,23 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p);
 /* ---- words ---- */
 
 /* The predicate as a case writes it ("close 1002,1007", "status 4xx"). */
-void ws_grade_pred_text(ws_sbuf *b, const ws_predicate *p);
+void ws_grade_pred_text(ws_buf *b, const ws_predicate *p);
 /* An outcome line's condition: its text, or rendered from the predicates
  * when the case was built without one. */
-void ws_grade_outcome_text(ws_sbuf *b, const ws_outcome *o);
+void ws_grade_outcome_text(ws_buf *b, const ws_outcome *o);
 
 /* Why p does not hold: a machine code (static), a full sentence, and the
  * observed fact alone ("got close 1000") for sentences that name a whole
  * line instead of the predicate. */
 typedef struct ws_explanation {
   const char *code;
-  ws_sbuf sentence;
-  ws_sbuf fact;
+  ws_buf sentence;
+  ws_buf fact;
 } ws_explanation;
 void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
                       ws_explanation *out);
 
 /* The compact account of what happened ("status 101; 1 message ..."). */
-void ws_grade_observed_text(const ws_grade_ctx *g, ws_sbuf *b);
+void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b);
 
 #endif

@@ -10,85 +10,29 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- ws_sbuf ---- */
-
-static bool sbuf_reserve(ws_sbuf *b, size_t more) {
-  if (b->oom)
-    return false;
-  if (b->len + more + 1 <= b->cap)
-    return true;
-  size_t cap = b->cap ? b->cap : 64;
-  while (cap < b->len + more + 1)
-    cap *= 2;
-  char *grown = realloc(b->p, cap);
-  if (!grown) {
-    b->oom = true;
-    return false;
-  }
-  b->p = grown;
-  b->cap = cap;
-  return true;
-}
-
-void ws_sbuf_printf(ws_sbuf *b, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (n < 0 || !sbuf_reserve(b, (size_t)n))
-    return;
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
-}
-
-void ws_sbuf_puts(ws_sbuf *b, const char *s) {
-  size_t n = strlen(s);
-  if (!sbuf_reserve(b, n))
-    return;
-  memcpy(b->p + b->len, s, n + 1);
-  b->len += n;
-}
-
-void ws_sbuf_quote(ws_sbuf *b, const uint8_t *bytes, size_t len, size_t max) {
-  ws_sbuf_puts(b, "'");
+void ws_grade_quote(ws_buf *b, const uint8_t *bytes, size_t len, size_t max) {
+  ws_buf_puts(b, "'");
   size_t shown = len < max ? len : max;
   for (size_t i = 0; i < shown; i++) {
     uint8_t c = bytes[i];
     if (c == '\'' || c == '\\')
-      ws_sbuf_printf(b, "\\%c", c);
+      ws_buf_printf(b, "\\%c", c);
     else if (c >= 0x20 && c < 0x7F)
-      ws_sbuf_printf(b, "%c", c);
+      ws_buf_putc(b, c);
     else
-      ws_sbuf_printf(b, "\\x%02x", c);
+      ws_buf_printf(b, "\\x%02x", c);
   }
-  ws_sbuf_puts(b, shown < len ? "'..." : "'");
+  ws_buf_puts(b, shown < len ? "'..." : "'");
 }
-
-char *ws_sbuf_take(ws_sbuf *b) {
-  if (b->oom)
-    return NULL;
-  char *s = b->p ? b->p : strdup("");
-  memset(b, 0, sizeof *b);
-  return s;
-}
-
-void ws_sbuf_free(ws_sbuf *b) {
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
-static const char *sbuf_str(const ws_sbuf *b) { return b->p ? b->p : ""; }
 
 /* ---- predicates as written ---- */
 
-static void code_set_text(ws_sbuf *b, const ws_code_set *s) {
+static void code_set_text(ws_buf *b, const ws_code_set *s) {
   size_t parts = 0;
 #define PART(...)                                                              \
   do {                                                                         \
-    ws_sbuf_printf(b, "%s", parts++ ? "," : "");                               \
-    ws_sbuf_printf(b, __VA_ARGS__);                                            \
+    ws_buf_printf(b, "%s", parts++ ? "," : "");                                \
+    ws_buf_printf(b, __VA_ARGS__);                                             \
   } while (0)
   if (s->any)
     PART("any");
@@ -104,24 +48,24 @@ static void code_set_text(ws_sbuf *b, const ws_code_set *s) {
 #undef PART
 }
 
-static void range_text(ws_sbuf *b, const char *word, uint32_t min,
+static void range_text(ws_buf *b, const char *word, uint32_t min,
                        uint32_t max) {
   if (min == max)
-    ws_sbuf_printf(b, "%s %u", word, (unsigned)min);
+    ws_buf_printf(b, "%s %u", word, (unsigned)min);
   else
-    ws_sbuf_printf(b, "%s %u..%u", word, (unsigned)min, (unsigned)max);
+    ws_buf_printf(b, "%s %u..%u", word, (unsigned)min, (unsigned)max);
 }
 
-void ws_grade_pred_text(ws_sbuf *b, const ws_predicate *p) {
+void ws_grade_pred_text(ws_buf *b, const ws_predicate *p) {
   switch (p->kind) {
   case WS_PRED_OTHERWISE:
-    ws_sbuf_puts(b, "otherwise");
+    ws_buf_puts(b, "otherwise");
     break;
   case WS_PRED_ECHO:
-    ws_sbuf_puts(b, "echo");
+    ws_buf_puts(b, "echo");
     break;
   case WS_PRED_PARTIAL_ECHO:
-    ws_sbuf_puts(b, "partial-echo");
+    ws_buf_puts(b, "partial-echo");
     break;
   case WS_PRED_MESSAGES:
     range_text(b, "messages", p->min, p->max);
@@ -131,49 +75,49 @@ void ws_grade_pred_text(ws_sbuf *b, const ws_predicate *p) {
     break;
   case WS_PRED_CLOSE:
   case WS_PRED_STATUS:
-    ws_sbuf_puts(b, p->kind == WS_PRED_CLOSE ? "close " : "status ");
+    ws_buf_puts(b, p->kind == WS_PRED_CLOSE ? "close " : "status ");
     code_set_text(b, &p->codes);
     break;
   case WS_PRED_NO_CLOSE:
-    ws_sbuf_puts(b, "no-close");
+    ws_buf_puts(b, "no-close");
     break;
   case WS_PRED_DROP:
-    ws_sbuf_puts(b, "drop");
+    ws_buf_puts(b, "drop");
     break;
   case WS_PRED_BEFORE:
-    ws_sbuf_printf(b, "before %s", p->name ? p->name : "?");
+    ws_buf_printf(b, "before %s", p->name ? p->name : "?");
     break;
   case WS_PRED_NO_RESPONSE:
-    ws_sbuf_puts(b, "no-response");
+    ws_buf_puts(b, "no-response");
     break;
   case WS_PRED_UPGRADED:
-    ws_sbuf_puts(b, "upgraded");
+    ws_buf_puts(b, "upgraded");
     break;
   case WS_PRED_HEADER:
-    ws_sbuf_printf(b, "header %s%s%s", p->name ? p->name : "?",
-                   p->value ? (p->value_is_token ? "~" : "=") : "",
-                   p->value ? p->value : "");
+    ws_buf_printf(b, "header %s%s%s", p->name ? p->name : "?",
+                  p->value ? (p->value_is_token ? "~" : "=") : "",
+                  p->value ? p->value : "");
     break;
   case WS_PRED_NO_HEADER:
-    ws_sbuf_printf(b, "no-header %s", p->name ? p->name : "?");
+    ws_buf_printf(b, "no-header %s", p->name ? p->name : "?");
     break;
   case WS_PRED_ALIVE:
-    ws_sbuf_puts(b, "alive");
+    ws_buf_puts(b, "alive");
     break;
   }
 }
 
-void ws_grade_outcome_text(ws_sbuf *b, const ws_outcome *o) {
+void ws_grade_outcome_text(ws_buf *b, const ws_outcome *o) {
   if (o->text) {
-    ws_sbuf_puts(b, o->text);
+    ws_buf_puts(b, o->text);
     return;
   }
   for (size_t i = 0; i < o->count; i++) {
     if (i)
-      ws_sbuf_puts(b, " | ");
+      ws_buf_puts(b, " | ");
     for (size_t j = 0; j < o->alts[i].count; j++) {
       if (j)
-        ws_sbuf_puts(b, " & ");
+        ws_buf_puts(b, " & ");
       ws_grade_pred_text(b, &o->alts[i].preds[j]);
     }
   }
@@ -190,57 +134,57 @@ static uint64_t event_len(const ws_obs_event *ev) {
 }
 
 /* "text, 5 bytes 'Hello'" */
-static void message_desc(ws_sbuf *b, uint8_t opcode, const uint8_t *data,
+static void message_desc(ws_buf *b, uint8_t opcode, const uint8_t *data,
                          size_t len, uint64_t full_len) {
-  ws_sbuf_printf(b, "%s, %llu %s ", ws_opcode_name(opcode),
-                 (unsigned long long)full_len,
-                 plural((size_t)full_len, "byte", "bytes"));
-  ws_sbuf_quote(b, data, len, 24);
+  ws_buf_printf(b, "%s, %llu %s ", ws_opcode_name(opcode),
+                (unsigned long long)full_len,
+                plural((size_t)full_len, "byte", "bytes"));
+  ws_grade_quote(b, data, len, 24);
 }
 
-static void reply_desc(ws_sbuf *b, const ws_reply *r, bool is_message) {
+static void reply_desc(ws_buf *b, const ws_reply *r, bool is_message) {
   if (is_message)
     message_desc(b, r->opcode, r->ptr, r->len, r->len);
   else
-    ws_sbuf_quote(b, r->ptr, r->len, 24);
+    ws_grade_quote(b, r->ptr, r->len, 24);
 }
 
-static void event_desc(ws_sbuf *b, const ws_obs_event *ev, bool is_message) {
+static void event_desc(ws_buf *b, const ws_obs_event *ev, bool is_message) {
   if (is_message)
     message_desc(b, ev->opcode, ev->data, ev->len, event_len(ev));
   else
-    ws_sbuf_quote(b, ev->data, ev->len, 24);
+    ws_grade_quote(b, ev->data, ev->len, 24);
 }
 
 /* "close 1000 'bye'" or "an empty close frame" */
-static void close_desc(ws_sbuf *b, const ws_obs_event *cl) {
+static void close_desc(ws_buf *b, const ws_obs_event *cl) {
   if (cl->close_empty) {
-    ws_sbuf_puts(b, "an empty close frame");
+    ws_buf_puts(b, "an empty close frame");
     return;
   }
-  ws_sbuf_printf(b, "close %u", (unsigned)cl->close_code);
+  ws_buf_printf(b, "close %u", (unsigned)cl->close_code);
   if (cl->len) {
-    ws_sbuf_puts(b, " ");
-    ws_sbuf_quote(b, cl->data, cl->len, 40);
+    ws_buf_puts(b, " ");
+    ws_grade_quote(b, cl->data, cl->len, 40);
   }
 }
 
 /* What the peer did instead of closing, for close/drop/before. */
-static void no_close_fact(const ws_grade_ctx *g, ws_sbuf *fact) {
+static void no_close_fact(const ws_grade_ctx *g, ws_buf *fact) {
   const ws_observation *obs = g->obs;
   if (obs->peer_closed_tcp)
-    ws_sbuf_printf(fact, "the peer %s TCP without a close frame at %.1f ms",
-                   obs->peer_reset ? "reset" : "closed", obs->tcp_end_t_ms);
+    ws_buf_printf(fact, "the peer %s TCP without a close frame at %.1f ms",
+                  obs->peer_reset ? "reset" : "closed", obs->tcp_end_t_ms);
   else if (obs->deadline_hit)
-    ws_sbuf_printf(fact,
-                   "the peer neither sent a close frame nor closed TCP "
-                   "before the deadline (%.0f ms)",
-                   obs->duration_ms);
+    ws_buf_printf(fact,
+                  "the peer neither sent a close frame nor closed TCP "
+                  "before the deadline (%.0f ms)",
+                  obs->duration_ms);
   else
-    ws_sbuf_printf(fact,
-                   "the peer neither sent a close frame nor closed TCP "
-                   "(the harness ended the case at %.1f ms)",
-                   obs->duration_ms);
+    ws_buf_printf(fact,
+                  "the peer neither sent a close frame nor closed TCP "
+                  "(the harness ended the case at %.1f ms)",
+                  obs->duration_ms);
 }
 
 /* ---- explanations ---- */
@@ -256,19 +200,19 @@ static const char *explain_echo_list(const ws_reply *want, size_t want_count,
   for (size_t i = 0; i < common; i++) {
     if (ws_grade_reply_matches(&want[i], got[i], is_message))
       continue;
-    ws_sbuf_printf(&out->fact, "%s %zu differs: expected ", what, i + 1);
+    ws_buf_printf(&out->fact, "%s %zu differs: expected ", what, i + 1);
     reply_desc(&out->fact, &want[i], is_message);
-    ws_sbuf_puts(&out->fact, ", got ");
+    ws_buf_puts(&out->fact, ", got ");
     event_desc(&out->fact, got[i], is_message);
-    ws_sbuf_puts(&out->sentence, sbuf_str(&out->fact));
+    ws_buf_puts(&out->sentence, ws_buf_str(&out->fact));
     return "echo-mismatch";
   }
   if (want_count == got_count)
     return NULL;
-  ws_sbuf_printf(&out->sentence, "expected %zu %s echoed, got %zu", want_count,
-                 plural(want_count, what, whats), got_count);
-  ws_sbuf_printf(&out->fact, "got %zu %s, %zu expected", got_count,
-                 plural(got_count, what, whats), want_count);
+  ws_buf_printf(&out->sentence, "expected %zu %s echoed, got %zu", want_count,
+                plural(want_count, what, whats), got_count);
+  ws_buf_printf(&out->fact, "got %zu %s, %zu expected", got_count,
+                plural(got_count, what, whats), want_count);
   return got_count < want_count ? "echo-missing" : "echo-unexpected";
 }
 
@@ -283,14 +227,14 @@ static const char *explain_subsequence(const ws_reply *want, size_t want_count,
       j++;
     if (j++ < want_count)
       continue;
-    ws_sbuf_printf(&out->fact, "%s %zu (", is_message ? "message" : "pong",
-                   i + 1);
+    ws_buf_printf(&out->fact, "%s %zu (", is_message ? "message" : "pong",
+                  i + 1);
     event_desc(&out->fact, got[i], is_message);
-    ws_sbuf_printf(&out->fact,
-                   ") is not one of the %zu expected echoes, in order",
-                   want_count);
-    ws_sbuf_printf(&out->sentence, "expected partial-echo, got %s",
-                   sbuf_str(&out->fact));
+    ws_buf_printf(&out->fact,
+                  ") is not one of the %zu expected echoes, in order",
+                  want_count);
+    ws_buf_printf(&out->sentence, "expected partial-echo, got %s",
+                  ws_buf_str(&out->fact));
     return "echo-unexpected";
   }
   return NULL;
@@ -318,30 +262,30 @@ static void explain_echo(const ws_grade_ctx *g, bool partial,
 static void explain_count(const ws_predicate *p, size_t got, const char *what,
                           const char *whats, ws_explanation *out) {
   out->code = p->kind == WS_PRED_MESSAGES ? "messages" : "pongs";
-  ws_sbuf_puts(&out->sentence, "expected ");
+  ws_buf_puts(&out->sentence, "expected ");
   if (p->min == p->max)
-    ws_sbuf_printf(&out->sentence, "%u %s", (unsigned)p->min,
-                   plural(p->min, what, whats));
+    ws_buf_printf(&out->sentence, "%u %s", (unsigned)p->min,
+                  plural(p->min, what, whats));
   else
-    ws_sbuf_printf(&out->sentence, "%u..%u %s", (unsigned)p->min,
-                   (unsigned)p->max, whats);
-  ws_sbuf_printf(&out->fact, "got %zu %s", got, plural(got, what, whats));
-  ws_sbuf_printf(&out->sentence, ", got %zu", got);
+    ws_buf_printf(&out->sentence, "%u..%u %s", (unsigned)p->min,
+                  (unsigned)p->max, whats);
+  ws_buf_printf(&out->fact, "got %zu %s", got, plural(got, what, whats));
+  ws_buf_printf(&out->sentence, ", got %zu", got);
 }
 
 static void explain_close(const ws_grade_ctx *g, const ws_predicate *p,
                           ws_explanation *out) {
   if (g->close) {
     out->code = "close-code";
-    ws_sbuf_puts(&out->fact, "got ");
+    ws_buf_puts(&out->fact, "got ");
     close_desc(&out->fact, g->close);
   } else {
     out->code = g->obs->peer_closed_tcp ? "drop" : "no-close";
     no_close_fact(g, &out->fact);
   }
-  ws_sbuf_puts(&out->sentence, "expected ");
+  ws_buf_puts(&out->sentence, "expected ");
   ws_grade_pred_text(&out->sentence, p);
-  ws_sbuf_printf(&out->sentence, ", %s", sbuf_str(&out->fact));
+  ws_buf_printf(&out->sentence, ", %s", ws_buf_str(&out->fact));
 }
 
 static void explain_before(const ws_grade_ctx *g, const ws_predicate *p,
@@ -361,26 +305,26 @@ static void explain_before(const ws_grade_ctx *g, const ws_predicate *p,
     failed = false;
   }
   if (failed)
-    ws_sbuf_printf(&out->fact,
-                   "the peer failed the connection at %.1f ms, after %zu "
-                   "step%s had started",
-                   t, at, at == 1 ? "" : "s");
+    ws_buf_printf(&out->fact,
+                  "the peer failed the connection at %.1f ms, after %zu "
+                  "step%s had started",
+                  t, at, at == 1 ? "" : "s");
   else
-    ws_sbuf_puts(&out->fact, "the peer did not fail the connection");
+    ws_buf_puts(&out->fact, "the peer did not fail the connection");
   out->code = failed ? "late-fail" : "no-fail";
-  ws_sbuf_printf(&out->sentence,
-                 "expected the peer to fail the connection before step '%s'",
-                 p->name ? p->name : "?");
+  ws_buf_printf(&out->sentence,
+                "expected the peer to fail the connection before step '%s'",
+                p->name ? p->name : "?");
   if (s)
-    ws_sbuf_printf(&out->sentence, " (line %d)", s->line);
-  ws_sbuf_printf(&out->sentence, ", but %s", sbuf_str(&out->fact));
+    ws_buf_printf(&out->sentence, " (line %d)", s->line);
+  ws_buf_printf(&out->sentence, ", but %s", ws_buf_str(&out->fact));
 }
 
-static void response_fact(const ws_observation *obs, ws_sbuf *fact) {
+static void response_fact(const ws_observation *obs, ws_buf *fact) {
   if (!obs->response_complete)
-    ws_sbuf_puts(fact, "got no complete HTTP response");
+    ws_buf_puts(fact, "got no complete HTTP response");
   else
-    ws_sbuf_printf(fact, "got status %d", obs->status);
+    ws_buf_printf(fact, "got status %d", obs->status);
 }
 
 static const ws_obs_header *find_header(const ws_observation *obs,
@@ -399,7 +343,7 @@ static void explain_handshake(const ws_grade_ctx *g, const ws_predicate *p,
   case WS_PRED_STATUS:
     out->code = "status";
     if (obs->response_complete)
-      ws_sbuf_printf(&out->fact, "got %d", obs->status);
+      ws_buf_printf(&out->fact, "got %d", obs->status);
     else
       response_fact(obs, &out->fact);
     break;
@@ -411,22 +355,22 @@ static void explain_handshake(const ws_grade_ctx *g, const ws_predicate *p,
     out->code = "not-upgraded";
     response_fact(obs, &out->fact);
     if (obs->response_complete && obs->status == 101 && obs->upgrade_error)
-      ws_sbuf_printf(&out->fact, ", but %s",
-                     ws_error_message(obs->upgrade_error));
+      ws_buf_printf(&out->fact, ", but %s",
+                    ws_error_message(obs->upgrade_error));
     break;
   default: /* HEADER, NO_HEADER */
     out->code = "header";
     if (!obs->response_complete)
       response_fact(obs, &out->fact);
     else if (h)
-      ws_sbuf_printf(&out->fact, "got %s: %s", h->name,
-                     h->value ? h->value : "");
+      ws_buf_printf(&out->fact, "got %s: %s", h->name,
+                    h->value ? h->value : "");
     else
-      ws_sbuf_printf(&out->fact, "got no %s header", p->name ? p->name : "?");
+      ws_buf_printf(&out->fact, "got no %s header", p->name ? p->name : "?");
   }
-  ws_sbuf_puts(&out->sentence, "expected ");
+  ws_buf_puts(&out->sentence, "expected ");
   ws_grade_pred_text(&out->sentence, p);
-  ws_sbuf_printf(&out->sentence, ", %s", sbuf_str(&out->fact));
+  ws_buf_printf(&out->sentence, ", %s", ws_buf_str(&out->fact));
 }
 
 static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
@@ -434,13 +378,13 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
   switch (p->kind) {
   case WS_PRED_NO_CLOSE:
     out->code = "close-unexpected";
-    ws_sbuf_puts(&out->fact, "got ");
+    ws_buf_puts(&out->fact, "got ");
     close_desc(&out->fact, g->close);
     break;
   case WS_PRED_DROP:
     if (g->close) {
       out->code = "close-not-drop";
-      ws_sbuf_puts(&out->fact, "got ");
+      ws_buf_puts(&out->fact, "got ");
       close_desc(&out->fact, g->close);
     } else {
       out->code = "no-drop";
@@ -449,19 +393,19 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
-    ws_sbuf_puts(&out->fact,
-                 g->obs->alive < 0
-                     ? "the liveness probe did not run"
-                     : "the target did not complete a handshake and an echo "
-                       "on a new connection after the case");
+    ws_buf_puts(&out->fact,
+                g->obs->alive < 0
+                    ? "the liveness probe did not run"
+                    : "the target did not complete a handshake and an echo "
+                      "on a new connection after the case");
     break;
   default:
     out->code = "no-match";
-    ws_sbuf_puts(&out->fact, "it did not hold");
+    ws_buf_puts(&out->fact, "it did not hold");
   }
-  ws_sbuf_puts(&out->sentence, "expected ");
+  ws_buf_puts(&out->sentence, "expected ");
   ws_grade_pred_text(&out->sentence, p);
-  ws_sbuf_printf(&out->sentence, ", %s", sbuf_str(&out->fact));
+  ws_buf_printf(&out->sentence, ", %s", ws_buf_str(&out->fact));
 }
 
 void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
@@ -497,73 +441,73 @@ void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
 
 /* ---- observed ---- */
 
-static void observed_replies(const ws_grade_ctx *g, ws_sbuf *b) {
+static void observed_replies(const ws_grade_ctx *g, ws_buf *b) {
   if (g->msg_count == 1) {
-    ws_sbuf_puts(b, "; 1 message (");
+    ws_buf_puts(b, "; 1 message (");
     message_desc(b, g->msgs[0]->opcode, g->msgs[0]->data, g->msgs[0]->len,
                  event_len(g->msgs[0]));
-    ws_sbuf_puts(b, ")");
+    ws_buf_puts(b, ")");
   } else if (g->msg_count > 1) {
     uint64_t total = 0;
     for (size_t i = 0; i < g->msg_count; i++)
       total += event_len(g->msgs[i]);
-    ws_sbuf_printf(b, "; %zu messages (%llu bytes in all)", g->msg_count,
-                   (unsigned long long)total);
+    ws_buf_printf(b, "; %zu messages (%llu bytes in all)", g->msg_count,
+                  (unsigned long long)total);
   }
   if (g->pong_count == 1) {
-    ws_sbuf_puts(b, "; pong ");
-    ws_sbuf_quote(b, g->pongs[0]->data, g->pongs[0]->len, 24);
+    ws_buf_puts(b, "; pong ");
+    ws_grade_quote(b, g->pongs[0]->data, g->pongs[0]->len, 24);
   } else if (g->pong_count > 1) {
-    ws_sbuf_printf(b, "; %zu pongs", g->pong_count);
+    ws_buf_printf(b, "; %zu pongs", g->pong_count);
   }
   if (g->ping_count)
-    ws_sbuf_printf(b, "; %zu %s from the peer (answered)", g->ping_count,
-                   plural(g->ping_count, "ping", "pings"));
+    ws_buf_printf(b, "; %zu %s from the peer (answered)", g->ping_count,
+                  plural(g->ping_count, "ping", "pings"));
 }
 
-static void observed_end(const ws_grade_ctx *g, ws_sbuf *b) {
+static void observed_end(const ws_grade_ctx *g, ws_buf *b) {
   const ws_observation *obs = g->obs;
   if (g->violation)
-    ws_sbuf_printf(b, "; violation: %s at %.1f ms",
-                   ws_error_message(g->violation->violation),
-                   g->violation->t_ms);
+    ws_buf_printf(b, "; violation: %s at %.1f ms",
+                  ws_error_message(g->violation->violation),
+                  g->violation->t_ms);
   if (g->close) {
-    ws_sbuf_puts(b, "; ");
+    ws_buf_puts(b, "; ");
     close_desc(b, g->close);
-    ws_sbuf_printf(b, " from peer at %.1f ms", g->close->t_ms);
+    ws_buf_printf(b, " from peer at %.1f ms", g->close->t_ms);
   } else if (obs->upgraded) {
-    ws_sbuf_puts(b, "; no close frame");
+    ws_buf_puts(b, "; no close frame");
   }
   if (obs->peer_closed_tcp)
-    ws_sbuf_printf(b, "; TCP %s by peer at %.1f ms",
-                   obs->peer_reset ? "reset" : "closed", obs->tcp_end_t_ms);
+    ws_buf_printf(b, "; TCP %s by peer at %.1f ms",
+                  obs->peer_reset ? "reset" : "closed", obs->tcp_end_t_ms);
   else if (obs->deadline_hit)
-    ws_sbuf_printf(b, "; connection still open at the deadline (%.0f ms)",
-                   obs->duration_ms);
+    ws_buf_printf(b, "; connection still open at the deadline (%.0f ms)",
+                  obs->duration_ms);
   else
-    ws_sbuf_puts(b, "; TCP closed by the harness");
+    ws_buf_puts(b, "; TCP closed by the harness");
   if (obs->closing_handshake && obs->peer_closed_tcp && !obs->peer_closed_first)
-    ws_sbuf_puts(b, " (after the harness)");
+    ws_buf_puts(b, " (after the harness)");
   if (obs->send_error)
-    ws_sbuf_printf(b, "; write failed: %s", strerror(obs->send_error));
+    ws_buf_printf(b, "; write failed: %s", strerror(obs->send_error));
   if (obs->alive >= 0)
-    ws_sbuf_puts(b, obs->alive ? "; alive after the case"
-                               : "; not alive after the case");
+    ws_buf_puts(b, obs->alive ? "; alive after the case"
+                              : "; not alive after the case");
 }
 
-void ws_grade_observed_text(const ws_grade_ctx *g, ws_sbuf *b) {
+void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b) {
   const ws_observation *obs = g->obs;
   if (obs->harness_error) {
-    ws_sbuf_printf(b, "harness error: %s", obs->harness_error);
+    ws_buf_printf(b, "harness error: %s", obs->harness_error);
     return;
   }
   if (!obs->response_complete) {
-    ws_sbuf_puts(b, "no complete HTTP response");
+    ws_buf_puts(b, "no complete HTTP response");
   } else {
-    ws_sbuf_printf(b, "status %d", obs->status);
+    ws_buf_printf(b, "status %d", obs->status);
     if (obs->status == 101 && !obs->upgraded && obs->upgrade_error)
-      ws_sbuf_printf(b, " (not a valid upgrade: %s)",
-                     ws_error_message(obs->upgrade_error));
+      ws_buf_printf(b, " (not a valid upgrade: %s)",
+                    ws_error_message(obs->upgrade_error));
   }
   observed_replies(g, b);
   observed_end(g, b);
