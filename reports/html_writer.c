@@ -4,6 +4,7 @@
 #include "reports/atomic_file.h"
 #include "reports/html_internal.h"
 #include "reports/report.h"
+#include "reports/wire_spill.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -150,10 +151,20 @@ static int area(FILE *out, const ws_run_results *r, const char *name) {
   area_counts(out, counts);
   fputs("<span class=\"ashown\"></span></summary>\n<div class=\"cases\">\n",
         out);
-  for (size_t i = 0; i < r->case_count; i++)
-    if (strcmp(or_empty(r->cases[i].area), name) == 0 &&
-        ws_html_case(out, &r->cases[i], i) != 0)
+  for (size_t i = 0; i < r->case_count; i++) {
+    if (strcmp(or_empty(r->cases[i].area), name) != 0)
+      continue;
+    /* One case's wire log in memory at a time (reports/wire_spill.h). */
+    ws_wire_view view;
+    int rc = ws_wire_view_open(r, &r->cases[i], &view);
+    ws_case_result c = ws_wire_view_case(&r->cases[i], &view);
+    if (rc != 0)
+      c.wire_truncated = true;
+    rc = ws_html_case(out, &c, i);
+    ws_wire_view_close(&view);
+    if (rc != 0)
       return -1;
+  }
   fputs("</div>\n</details>\n</section>\n", out);
   return 0;
 }

@@ -335,7 +335,8 @@ static int read_case_fields(reader *r, ws_jref c, ws_case_result *out) {
       get_number(r, c, "duration_ms", &out->duration_ms) ||
       read_close(r, ws_jdoc_get(r->d, c, "close"), out) ||
       read_wire(r, c, out) ||
-      get_bool(r, c, "wire_truncated", &out->wire_truncated))
+      get_bool(r, c, "wire_truncated", &out->wire_truncated) ||
+      get_uint(r, c, "wire_dropped", UINT64_MAX, &out->wire_dropped))
     return -1;
   return 0;
 }

@@ -28,7 +28,10 @@
  *                       "clean": true, "received": true},
  *      "wire": [{"t_ms": 0.0, "dir": "tx|rx|note", "hex": "8185...",
  *                "note": "..." | null}, ...],
- *      "wire_truncated": false}
+ *      "wire_truncated": false,
+ *      "wire_dropped": 0}              bytes sent or received that the
+ *                                       wire log does not hold (--wire-max,
+ *                                       the run's report budget)
  *   ]
  * }
  *
@@ -39,6 +42,7 @@
 #include "reports/atomic_file.h"
 #include "reports/json.h"
 #include "reports/results.h"
+#include "reports/wire_spill.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +161,8 @@ static void write_case(ws_json *w, const ws_case_result *c) {
   write_wire(w, c);
   ws_json_key(w, "wire_truncated");
   ws_json_bool(w, c->wire_truncated);
+  ws_json_key(w, "wire_dropped");
+  ws_json_uint(w, c->wire_dropped);
   ws_json_object_end(w);
 }
 
@@ -190,8 +196,16 @@ static int write_document(FILE *out, const ws_run_results *r) {
   write_areas(&w, r);
   ws_json_key(&w, "cases");
   ws_json_array_begin(&w);
-  for (size_t i = 0; i < r->case_count; i++)
-    write_case(&w, &r->cases[i]);
+  for (size_t i = 0; i < r->case_count; i++) {
+    /* One case's wire log in memory at a time (reports/wire_spill.h). */
+    ws_wire_view view;
+    int rc = ws_wire_view_open(r, &r->cases[i], &view);
+    ws_case_result c = ws_wire_view_case(&r->cases[i], &view);
+    if (rc != 0) /* the case is still written, its log said lost */
+      c.wire_truncated = true;
+    write_case(&w, &c);
+    ws_wire_view_close(&view);
+  }
   ws_json_array_end(&w);
   ws_json_object_end(&w);
   return ws_json_finish(&w);

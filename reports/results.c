@@ -35,7 +35,7 @@ void ws_case_result_free(ws_case_result *c) {
   free(c->expected);
   free(c->observed);
   free(c->close_reason);
-  for (size_t i = 0; i < c->wire_count; i++) {
+  for (size_t i = 0; c->wire && i < c->wire_count; i++) {
     free(c->wire[i].bytes);
     free(c->wire[i].note);
   }
@@ -51,5 +51,7 @@ void ws_results_free(ws_run_results *r) {
   free(r->target);
   free(r->agent);
   free(r->started_at);
+  if (r->wire_spill)
+    fclose(r->wire_spill);
   memset(r, 0, sizeof *r);
 }

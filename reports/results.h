@@ -40,8 +40,13 @@ typedef struct ws_case_result {
   bool close_empty;     /* the peer's close frame had no payload (close_code
                            is then 1005 and JSON writes "code": null) */
   size_t wire_count;
-  ws_result_wire *wire;
+  ws_result_wire *wire; /* NULL while spilled (reports/wire_spill.h) */
   bool wire_truncated;
+  uint64_t wire_dropped; /* bytes of the exchange the log does not hold
+                            (--wire-max, the run's report budget) */
+  /* Where the wire log went when a running `test` moved it to disk. */
+  bool wire_spilled;
+  uint64_t wire_spill_at; /* offset in the run's spill file */
 } ws_case_result;
 
 typedef struct ws_run_results {
@@ -58,6 +63,8 @@ typedef struct ws_run_results {
   size_t counts[WS_VERDICT_COUNT];
   size_t case_count, case_cap;
   ws_case_result *cases;
+  FILE *wire_spill; /* wire logs of finished cases (reports/wire_spill.h),
+                       NULL when every log is in memory */
 } ws_run_results;
 
 void ws_results_init(ws_run_results *r);

@@ -19,6 +19,11 @@
 
 enum ws_case_level { WS_LEVEL_MUST, WS_LEVEL_SHOULD, WS_LEVEL_MAY };
 
+/* The side of the connection the harness plays in a case: the client when
+ * it tests a server (it masks, sends the request), the server when it tests
+ * a client (it answers the request, sends unmasked frames). */
+enum ws_role { WS_ROLE_CLIENT, WS_ROLE_SERVER };
+
 typedef struct ws_bytes {
   const uint8_t *ptr; /* owned by the catalogue arena */
   size_t len;

@@ -1,11 +1,12 @@
 /* wsprobe show ID: one case as the harness sees it: its info, its steps
  * re-rendered, its expectations, and the bytes it sends.
  *
- * The bytes come from step_frames.c, as the runner's do: the same key stream
- * (the handshake key, then a mask key per random-masked frame). The runner
- * masks its own replies (pongs, the answering close) from a separate generator,
- * so the bytes shown are exact whatever the target does. */
-#include "case/step_frames.h"
+ * The bytes come from case/case_bytes.c, as the engine's do: the same
+ * request builder and the same key stream (the handshake key, then a mask
+ * key per random-masked frame). The engine masks its own replies (pongs,
+ * the answering close) from a separate generator, so the bytes shown are
+ * exact whatever the target does. */
+#include "case/case_bytes.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/test_options.h"
@@ -228,49 +229,23 @@ static void show_bytes(show_ctx *x, const char *what, const uint8_t *bytes,
   ws_wire_format_bytes(&x->fmt, stdout, false, bytes, len);
 }
 
-static void show_handshake(show_ctx *x, const ws_step *step) {
-  ws_hs_client_request req = {.host = x->url.authority,
+/* The opening request exactly as the engine builds it (case/case_bytes.h):
+ * the default handshake, a HANDSHAKE step's, or a REQUEST step's bytes with
+ * {host} {path} {key} replaced. Never cut: what is printed is what is sent. */
+static void show_request(show_ctx *x, const ws_step *step) {
+  ws_request_target target = {.authority = x->url.authority,
                               .path = x->url.path,
-                              .key = x->key,
                               .origin = x->o->origin,
-                              .protocols = step ? step->protocols : NULL,
-                              .extensions = step ? step->extensions : NULL,
                               .extra_headers = x->o->extra_headers};
-  size_t cap = 8192 + (x->o->extra_headers ? strlen(x->o->extra_headers) : 0);
-  char *text = malloc(cap);
-  ssize_t n = text ? ws_hs_build_request(text, cap, &req) : -1;
-  if (n < 0)
-    printf("  handshake request: cannot be built\n");
+  ws_buf req = {0};
+  bool raw = step && step->kind == WS_STEP_REQUEST;
+  if (ws_case_request(step, &target, x->key, &req) != 0)
+    printf("  %s: cannot be built\n",
+           raw ? "step 1: raw request" : "handshake request");
   else
-    show_bytes(x, "handshake request", (const uint8_t *)text, (size_t)n);
-  free(text);
-}
-
-/* A REQUEST step with {host} {path} {key} replaced, as the runner does. */
-static void show_request(show_ctx *x, const ws_step *s) {
-  static const char *const names[] = {"{host}", "{path}", "{key}"};
-  const char *values[] = {x->url.authority, x->url.path, x->key};
-  size_t cap = s->payload.len * 2 + 4096, len = 0;
-  uint8_t *buf = malloc(cap);
-  for (size_t i = 0; buf && i < s->payload.len;) {
-    size_t k = 3;
-    for (size_t j = 0; s->request_is_template && j < 3 && k == 3; j++)
-      if (s->payload.len - i >= strlen(names[j]) &&
-          memcmp(s->payload.ptr + i, names[j], strlen(names[j])) == 0)
-        k = j;
-    if (k < 3 && len + strlen(values[k]) < cap) {
-      memcpy(buf + len, values[k], strlen(values[k]));
-      len += strlen(values[k]);
-      i += strlen(names[k]);
-    } else if (len < cap) {
-      buf[len++] = s->payload.ptr[i++];
-    } else {
-      break;
-    }
-  }
-  if (buf)
-    show_bytes(x, "step 1: raw request", buf, len);
-  free(buf);
+    show_bytes(x, raw ? "step 1: raw request" : "handshake request", req.ptr,
+               req.len);
+  ws_buf_free(&req);
 }
 
 static void show_frame(show_ctx *x, size_t index, const ws_step *s,
@@ -292,14 +267,14 @@ static void show_frame(show_ctx *x, size_t index, const ws_step *s,
 static void show_step(show_ctx *x, size_t index, const ws_step *s) {
   if (s->kind == WS_STEP_FRAME) {
     ws_frame_spec spec;
-    ws_step_frame_spec(s, &x->prng, &spec);
+    ws_step_frame_spec(s, WS_ROLE_CLIENT, &x->prng, &spec);
     show_frame(x, index, s, &spec, s->payload.ptr, s->payload.len);
   } else if (s->kind == WS_STEP_FRAGMENTED) {
     ws_fragments it;
     ws_frame_spec spec;
     const uint8_t *payload;
     size_t len;
-    ws_fragments_begin(&it, s);
+    ws_fragments_begin(&it, s, WS_ROLE_CLIENT);
     while (ws_fragments_next(&it, &x->prng, &spec, &payload, &len))
       show_frame(x, index, s, &spec, payload, len);
   } else if (s->kind == WS_STEP_RAW) {
@@ -324,12 +299,11 @@ static void print_bytes(const ws_case *c, const show_options *o,
   while (first < c->step_count && c->steps[first].kind == WS_STEP_CHOP)
     first++;
   size_t i = first + 1;
-  if (first < c->step_count && c->steps[first].kind == WS_STEP_REQUEST)
+  if (first < c->step_count && (c->steps[first].kind == WS_STEP_REQUEST ||
+                                c->steps[first].kind == WS_STEP_HANDSHAKE)) {
     show_request(&x, &c->steps[first]);
-  else if (first < c->step_count && c->steps[first].kind == WS_STEP_HANDSHAKE)
-    show_handshake(&x, &c->steps[first]);
-  else {
-    show_handshake(&x, NULL);
+  } else {
+    show_request(&x, NULL);
     i = 0;
   }
   for (; i < c->step_count; i++)

@@ -25,6 +25,7 @@
 #include "reports/atomic_file.h"
 #include "reports/baseline.h"
 #include "reports/report.h"
+#include "reports/wire_spill.h"
 #include "run/runner.h"
 #include "run/scheduler.h"
 #include "server/echo_server.h"
@@ -94,6 +95,28 @@ static void print_verbose(const struct test_run *t, const ws_case *c,
   fflush(stdout);
 }
 
+/* Under t->lock. The run's memory and reports stay bounded whatever the
+ * peer sent (test_options.h): the wire log is cut to what is left of the
+ * report budget, then moved to the spill file. */
+static void keep_within_budget(struct test_run *t, ws_case_result *r) {
+  size_t cost = ws_wire_cost(r);
+  if (cost > t->report_wire_left) {
+    size_t room = t->report_wire_left > WS_TEST_CASE_WIRE_FLOOR
+                      ? t->report_wire_left
+                      : WS_TEST_CASE_WIRE_FLOOR;
+    char why[160];
+    snprintf(why, sizeof why,
+             "wire log cut: the run's report budget (%zu bytes of wire "
+             "logs) is spent",
+             (size_t)WS_TEST_REPORT_WIRE_BUDGET);
+    cost = ws_wire_cut(r, room, why);
+    t->wire_cut_cases++;
+  }
+  t->report_wire_left -=
+      cost < t->report_wire_left ? cost : t->report_wire_left;
+  (void)ws_wire_spill(&t->results, r); /* on failure it stays in memory */
+}
+
 static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   struct test_run *t = ctx;
   ws_case_result r = {0};
@@ -105,6 +128,7 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   free(obs);
 
   pthread_mutex_lock(&t->lock);
+  keep_within_budget(t, &r);
   size_t at = t->results.case_count, ci = index_of(t, c);
   if (t->span && ci < t->case_count) {
     t->span[2 * ci + 1] = test_since_t0(t);
@@ -489,8 +513,10 @@ int ws_cmd_test(int argc, char **argv) {
     ws_test_options_free(&o);
     return rc > 0 ? WS_EXIT_OK : WS_EXIT_USAGE;
   }
-  struct test_run t = {
-      .o = &o, .tty = isatty(STDERR_FILENO) == 1, .stop = &stop_requested};
+  struct test_run t = {.o = &o,
+                       .tty = isatty(STDERR_FILENO) == 1,
+                       .stop = &stop_requested,
+                       .report_wire_left = WS_TEST_REPORT_WIRE_BUDGET};
   pthread_mutex_init(&t.lock, NULL);
   ws_results_init(&t.results);
   char err[1024];
@@ -505,7 +531,8 @@ int ws_cmd_test(int argc, char **argv) {
                           .seed = o.seed,
                           .origin = o.origin,
                           .extra_headers = o.extra_headers,
-                          .record_all_wire = o.wire_all};
+                          .record_all_wire = o.wire_all,
+                          .wire_max = ws_test_effective_wire_max(&o)};
     rc = run_target(&t, &run);
   }
   free_run(&t);

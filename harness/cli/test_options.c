@@ -1,5 +1,6 @@
 #include "cli/test_options.h"
 #include "cli/cli_args.h"
+#include "engine/observation.h"
 #include "reports/verdict.h"
 
 #include <errno.h>
@@ -34,6 +35,8 @@ static void usage(FILE *out) {
           "  --cases-dir DIR       add every *.case below DIR (repeatable)\n"
           "  -v, --verbose         print each case's verdict and wire trace\n"
           "  --wire-all            keep the wire log of passing cases too\n"
+          "  --wire-max BYTES      wire log kept per case (default 2097152;\n"
+          "                        bytes past it are counted, not recorded)\n"
           "  --fail-on LEVELS      verdicts that make the exit status 1\n"
           "                        (default fail; e.g. fail,non-strict;\n"
           "                        add error to count errors as 1, not 2)\n"
@@ -185,6 +188,13 @@ static int append_patterns(const char **slot, char **owned, const char *v) {
   return 0;
 }
 
+size_t ws_test_effective_wire_max(const ws_test_options *o) {
+  size_t want = o->wire_max ? o->wire_max : WS_OBS_DEFAULT_WIRE_MAX;
+  size_t jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
+  size_t share = WS_TEST_LIVE_WIRE_BUDGET / jobs;
+  return want < share ? want : share;
+}
+
 static int default_jobs(void) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   long jobs = 4 * (cores > 0 ? cores : 1);
@@ -203,7 +213,7 @@ static int parse_one(int opt, ws_test_options *o) {
   case 'x':
     return append_patterns(&o->excludes, &owned_excludes, optarg);
   case 'j':
-    if (ws_arg_uint("--jobs", optarg, 1, 1024, &v) != 0)
+    if (ws_arg_uint("--jobs", optarg, 1, WS_TEST_MAX_JOBS, &v) != 0)
       return -1;
     o->jobs = (int)v;
     return 0;
@@ -242,6 +252,12 @@ static int parse_one(int opt, ws_test_options *o) {
     return 0;
   case 'w':
     o->wire_all = true;
+    return 0;
+  case 'M':
+    if (ws_arg_uint("--wire-max", optarg, WS_OBS_MIN_WIRE_MAX,
+                    WS_TEST_MAX_WIRE_MAX, &v) != 0)
+      return -1;
+    o->wire_max = (size_t)v;
     return 0;
   case 'F':
     if (ws_test_parse_fail_on(optarg, &o->fail_on, err, sizeof err) != 0) {
@@ -307,6 +323,7 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
       {"cases-dir", required_argument, NULL, 'd'},
       {"verbose", no_argument, NULL, 'v'},
       {"wire-all", no_argument, NULL, 'w'},
+      {"wire-max", required_argument, NULL, 'M'},
       {"fail-on", required_argument, NULL, 'F'},
       {"baseline", required_argument, NULL, 'B'},
       {"write-baseline", required_argument, NULL, 'W'},

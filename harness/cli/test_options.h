@@ -12,6 +12,22 @@
 #define WS_TEST_MAX_JOBS 64
 #define WS_TEST_DEFAULT_OUT "wsprobe-out"
 
+/* The memory a run may hold, whatever the peer does (DESIGN: budgets per
+ * run, not only per case):
+ *  - each case in flight records its wire log up to --wire-max (default
+ *    WS_OBS_DEFAULT_WIRE_MAX, 2 MiB), lowered so that the cases in flight
+ *    (-j) together stay within WS_TEST_LIVE_WIRE_BUDGET;
+ *  - a finished case keeps its graded result; its wire log goes to a spill
+ *    file on disk (reports/wire_spill.h), not memory;
+ *  - the reports hold at most WS_TEST_REPORT_WIRE_BUDGET of wire logs over
+ *    the whole run (counted as --wire-max counts); once it is spent, each
+ *    further case keeps WS_TEST_CASE_WIRE_FLOOR of its log, and what is cut
+ *    is counted in the case's wire_dropped. */
+#define WS_TEST_LIVE_WIRE_BUDGET ((size_t)64 << 20)
+#define WS_TEST_REPORT_WIRE_BUDGET ((size_t)8 << 20)
+#define WS_TEST_CASE_WIRE_FLOOR ((size_t)4 << 10)
+#define WS_TEST_MAX_WIRE_MAX ((size_t)1 << 30)
+
 /* Where cases come from besides the built-in catalogue. */
 typedef struct ws_case_sources {
   const char **files; /* --case-file, in order (argv strings) */
@@ -36,6 +52,7 @@ typedef struct ws_test_options {
   ws_case_sources sources;
   bool verbose;
   bool wire_all;
+  size_t wire_max; /* --wire-max, 0: the default */
   /* CI controls. */
   unsigned fail_on;           /* verdicts that make the exit status 1: bit
                                  (1u << verdict); default fail only */
@@ -51,6 +68,10 @@ typedef struct ws_test_options {
  * ws_test_options_free. */
 int ws_test_options_parse(int argc, char **argv, ws_test_options *o);
 void ws_test_options_free(ws_test_options *o);
+
+/* The per-case wire log bound a run with these options uses: --wire-max (or
+ * the default), lowered so -j cases in flight fit the live budget. */
+size_t ws_test_effective_wire_max(const ws_test_options *o);
 
 /* Parses a --fail-on list ("fail,non-strict"): comma-separated verdict
  * names (non_strict accepted too). 0, or -1 with a reason in err (an empty

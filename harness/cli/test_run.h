@@ -39,7 +39,9 @@ struct test_run {
   bool tty;
   int64_t t0;
   char json_path[4096];
-  ws_baseline baseline; /* loaded when o->baseline */
+  size_t report_wire_left; /* of WS_TEST_REPORT_WIRE_BUDGET */
+  size_t wire_cut_cases;   /* cases whose log the report budget cut */
+  ws_baseline baseline;    /* loaded when o->baseline */
   ws_baseline_outcome outcome;
   /* The scheduler's stop flag. cmd_test.c owns it (its signal handler sets
    * it); test_crash.c sets it through this pointer when the server is lost,

@@ -293,6 +293,7 @@ static const char *wire_dir_name(enum ws_wire_dir d) {
 
 static bool copy_wire(const ws_observation *obs, ws_case_result *out) {
   out->wire_truncated = obs->wire_truncated;
+  out->wire_dropped = obs->wire_dropped;
   if (obs->wire_count == 0)
     return true;
   out->wire = calloc(obs->wire_count, sizeof *out->wire);

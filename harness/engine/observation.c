@@ -3,12 +3,14 @@
  * that nothing a peer sends can make an observation grow without bound. */
 #include "engine/observation.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 void ws_observation_init(ws_observation *obs) {
   memset(obs, 0, sizeof *obs);
   obs->alive = -1;
+  obs->wire_max = WS_OBS_DEFAULT_WIRE_MAX;
 }
 
 void ws_observation_free(ws_observation *obs) {
@@ -28,7 +30,9 @@ void ws_observation_free(ws_observation *obs) {
   }
   free(obs->wire);
   free(obs->harness_error);
+  size_t wire_max = obs->wire_max;
   ws_observation_init(obs);
+  obs->wire_max = wire_max;
 }
 
 /* Makes room for one more element in a doubling array. Capacities are 16,
@@ -47,7 +51,12 @@ static int reserve(void **array, size_t count, size_t elem) {
 }
 
 int ws_obs_add_event(ws_observation *obs, const ws_obs_event *ev) {
-  if (obs->event_count >= WS_OBS_MAX_EVENTS) {
+  if ((unsigned)ev->kind < WS_OBS_KIND_COUNT)
+    obs->kind_total[ev->kind]++;
+  bool keep = obs->event_count < WS_OBS_MAX_EVENTS &&
+              !(ev->kind == WS_OBS_PING &&
+                obs->kind_total[WS_OBS_PING] > WS_OBS_MAX_PINGS_KEPT);
+  if (!keep) {
     obs->events_dropped++;
     free(ev->data);
     return 0;
@@ -71,10 +80,6 @@ static char *copy_text(const char *text, size_t len) {
 
 static int append_entry(ws_observation *obs, double t_ms, enum ws_wire_dir dir,
                         const uint8_t *bytes, size_t len, const char *note) {
-  if (obs->wire_count >= WS_OBS_MAX_WIRE_ENTRIES) {
-    obs->wire_truncated = true;
-    return 0;
-  }
   if (reserve((void **)&obs->wire, obs->wire_count, sizeof *obs->wire))
     return -1;
   ws_wire_entry e = {.t_ms = t_ms, .dir = dir, .len = len};
@@ -88,23 +93,53 @@ static int append_entry(ws_observation *obs, double t_ms, enum ws_wire_dir dir,
   }
   obs->wire[obs->wire_count++] = e;
   obs->wire_bytes += len;
+  obs->wire_charge += len + (note ? strlen(note) : 0) + WS_OBS_WIRE_ENTRY_COST;
   return 0;
+}
+
+/* The part of wire_max that bytes may use: the rest is kept for notes. */
+static size_t bytes_limit(const ws_observation *obs) {
+  size_t max =
+      obs->wire_max < WS_OBS_MIN_WIRE_MAX ? WS_OBS_MIN_WIRE_MAX : obs->wire_max;
+  return max - WS_OBS_MIN_WIRE_MAX / 4;
+}
+
+static int add_note(ws_observation *obs, double t_ms, const char *note) {
+  size_t max =
+      obs->wire_max < WS_OBS_MIN_WIRE_MAX ? WS_OBS_MIN_WIRE_MAX : obs->wire_max;
+  size_t cost = strlen(note) + WS_OBS_WIRE_ENTRY_COST;
+  if (obs->wire_charge + cost > max) {
+    obs->wire_truncated = true;
+    return 0;
+  }
+  return append_entry(obs, t_ms, WS_WIRE_NOTE, NULL, 0, note);
 }
 
 int ws_obs_add_wire(ws_observation *obs, double t_ms, enum ws_wire_dir dir,
                     const uint8_t *bytes, size_t len, const char *note) {
   if (dir == WS_WIRE_NOTE)
-    return append_entry(obs, t_ms, dir, NULL, 0, note);
-  if (obs->wire_truncated)
+    return note ? add_note(obs, t_ms, note) : 0;
+  if (obs->wire_dropped > 0) {
+    obs->wire_dropped += len;
     return 0;
-  size_t room = WS_OBS_MAX_WIRE - obs->wire_bytes;
+  }
+  size_t limit = bytes_limit(obs);
+  size_t cost = WS_OBS_WIRE_ENTRY_COST + (note ? strlen(note) : 0);
+  size_t room =
+      obs->wire_charge + cost < limit ? limit - obs->wire_charge - cost : 0;
   if (len <= room)
     return append_entry(obs, t_ms, dir, bytes, len, note);
   /* Keep the prefix that fits, then say where the log stops. */
   if (room > 0 && append_entry(obs, t_ms, dir, bytes, room, note))
     return -1;
+  obs->wire_dropped += len - room;
   obs->wire_truncated = true;
-  return append_entry(obs, t_ms, WS_WIRE_NOTE, NULL, 0, "wire log truncated");
+  char text[160];
+  snprintf(text, sizeof text,
+           "wire log full (--wire-max %zu): later bytes are counted, not "
+           "recorded",
+           obs->wire_max);
+  return add_note(obs, t_ms, text);
 }
 
 int ws_obs_add_header(ws_observation *obs, const char *name, size_t name_len,

@@ -8,20 +8,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes of payload kept per received message; longer ones keep a prefix and
- * their full length (enough to compare with what was sent: the runner also
- * keeps a running comparison, see ws_obs_event.matches_expected). */
-#define WS_OBS_MAX_KEPT ((size_t)64 << 20)
-/* Wire bytes recorded per case before the log is cut with a marker. */
-#define WS_OBS_MAX_WIRE ((size_t)8 << 20)
-/* Wire log entries per case: a peer writing one byte at a time must not grow
- * the log's bookkeeping without bound either. */
-#define WS_OBS_MAX_WIRE_ENTRIES ((size_t)1 << 18)
-/* Payload bytes kept over all of a case's messages; later messages keep a
- * shorter prefix (len < full_len) once it is spent. */
-#define WS_OBS_MAX_KEPT_TOTAL ((size_t)256 << 20)
-/* Events kept per case; further ones are only counted (events_dropped). */
-#define WS_OBS_MAX_EVENTS ((size_t)1 << 18)
+/* Every bound below is per case. What a whole run may hold is the number
+ * of cases in flight (-j) times these, because a finished case keeps only
+ * its graded result (the run layer spills its wire log to disk).
+ *
+ * The wire log: bytes recorded plus WS_OBS_WIRE_ENTRY_COST per entry (the
+ * bookkeeping a peer writing one byte at a time would otherwise grow), up
+ * to wire_max (--wire-max); what does not fit is counted in wire_dropped. */
+#define WS_OBS_DEFAULT_WIRE_MAX ((size_t)2 << 20)
+#define WS_OBS_MIN_WIRE_MAX ((size_t)4096)
+#define WS_OBS_WIRE_ENTRY_COST 64
+/* Events kept; further ones are only counted (events_dropped, and the
+ * per-kind totals stay exact). Pings are never matched, so fewer are kept. */
+#define WS_OBS_MAX_EVENTS ((size_t)8192)
+#define WS_OBS_MAX_PINGS_KEPT ((size_t)256)
 
 enum ws_obs_event_kind {
   WS_OBS_MESSAGE, /* a complete text or binary message */
@@ -30,6 +30,7 @@ enum ws_obs_event_kind {
   WS_OBS_CLOSE,
   WS_OBS_VIOLATION, /* the peer broke a rule: violation = WS_E_x */
 };
+#define WS_OBS_KIND_COUNT 5
 
 typedef struct ws_obs_event {
   enum ws_obs_event_kind kind;
@@ -38,7 +39,8 @@ typedef struct ws_obs_event {
   uint8_t opcode;       /* MESSAGE: WS_OP_TEXT or WS_OP_BINARY */
   uint8_t *data;        /* MESSAGE/PONG/PING: payload (heap); CLOSE: reason */
   size_t len;
-  uint64_t full_len;   /* MESSAGE: may exceed len when cut */
+  uint64_t full_len;   /* MESSAGE: may exceed len when only a prefix was
+                          kept; such a message cannot match an echo */
   uint16_t close_code; /* CLOSE: 1005 when the payload was empty */
   bool close_empty;    /* CLOSE */
   int violation;       /* VIOLATION: positive WS_E_x */
@@ -71,7 +73,8 @@ typedef struct ws_observation {
   /* Frames and messages received after the upgrade, in order. */
   size_t event_count;
   ws_obs_event *events;
-  size_t events_dropped; /* events past WS_OBS_MAX_EVENTS, not kept */
+  size_t events_dropped;                /* received but not kept */
+  size_t kind_total[WS_OBS_KIND_COUNT]; /* every event, kept or not */
 
   /* How the connection ended. */
   bool peer_closed_tcp; /* EOF or reset from the peer */
@@ -93,15 +96,23 @@ typedef struct ws_observation {
   /* Wire log. */
   size_t wire_count;
   ws_wire_entry *wire;
-  size_t wire_bytes;
-  bool wire_truncated;
+  size_t wire_bytes;     /* TX/RX bytes recorded */
+  size_t wire_max;       /* the bound of this log (see above) */
+  size_t wire_charge;    /* bytes plus entry costs, <= wire_max */
+  uint64_t wire_dropped; /* TX/RX bytes not recorded */
+  bool wire_truncated;   /* something was left out (wire_dropped > 0 or a
+                            note that did not fit) */
 
   /* The harness itself could not run the case (connect failed, out of
    * memory...): the verdict is `error` with this text. NULL otherwise. */
   char *harness_error;
+  /* The connection could not be made: the errno (ECONNREFUSED...), else 0.
+   * harness_error says it in words; this is what programs test. */
+  int connect_error;
   double duration_ms;
 } ws_observation;
 
+/* wire_max is WS_OBS_DEFAULT_WIRE_MAX; set it before the first entry. */
 void ws_observation_init(ws_observation *obs);
 void ws_observation_free(ws_observation *obs);
 
@@ -109,14 +120,16 @@ void ws_observation_free(ws_observation *obs);
  * Each returns 0, or -1 when out of memory (obs unchanged). Limits are not
  * errors: past them the entry is dropped and counted or marked. */
 
-/* Appends *ev; the observation takes ownership of ev->data (heap, or NULL
- * with len 0), also when the event is dropped or on failure. */
+/* Appends *ev (counted in kind_total whether kept or not); the observation
+ * takes ownership of ev->data (heap, or NULL with len 0), also when the
+ * event is dropped or on failure. */
 int ws_obs_add_event(ws_observation *obs, const ws_obs_event *ev);
 
-/* Appends a wire entry, copying bytes and note (either may be NULL). TX/RX
- * bytes past WS_OBS_MAX_WIRE are cut, once, with a "wire log truncated" note
- * and wire_truncated set; later TX/RX entries are dropped, notes kept while
- * there is room for entries. */
+/* Appends a wire entry, copying bytes and note (either may be NULL). Bytes
+ * past wire_max are cut, once, with a "wire log full" note; later TX/RX
+ * bytes are only counted in wire_dropped, and notes are kept while they fit
+ * (the last WS_OBS_MIN_WIRE_MAX / 4 of the bound is kept for notes, so the
+ * end of a case is always told). */
 int ws_obs_add_wire(ws_observation *obs, double t_ms, enum ws_wire_dir dir,
                     const uint8_t *bytes, size_t len, const char *note);
 

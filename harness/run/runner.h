@@ -1,5 +1,7 @@
-/* Runs cases against a target: one fresh connection per case, every wait
- * bounded by the case deadline times --timeout-scale. */
+/* Runs cases against a server: one fresh connection per case, played by a
+ * client-role session (engine/session.h) over a transport, driven by
+ * run/drive.c. Every wait is bounded by the case deadline times
+ * --timeout-scale. */
 #ifndef WS_HARNESS_RUNNER_H
 #define WS_HARNESS_RUNNER_H
 
@@ -7,8 +9,8 @@
 #include "engine/observation.h"
 #include "io/url.h"
 
-#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ws_run_options {
@@ -21,12 +23,15 @@ typedef struct ws_run_options {
   bool record_all_wire;      /* keep the wire log for every case, not only for
                                 failed/non-strict ones (decided after grading:
                                 the runner always records, within the bound) */
+  size_t wire_max; /* per-case wire log bound (--wire-max); 0: the default,
+                      WS_OBS_DEFAULT_WIRE_MAX */
 } ws_run_options;
 
 /* Runs one case on a fresh connection and fills *obs (initialised by the
  * caller). Never aborts the process: connection failures, resets and
- * timeouts are recorded (harness_error when the case could not run at all:
- * the target refused the TCP connection, out of memory). Thread-safe. */
+ * timeouts are recorded (harness_error when the case could not run at all,
+ * with obs->connect_error when the target refused or never answered the TCP
+ * connection). Thread-safe. */
 void ws_run_case(const ws_case *c, const ws_run_options *options,
                  ws_observation *obs);
 

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #define DEFAULT_UNREACHABLE_AFTER 3
-#define CONNECT_PREFIX "connect:"
 
 typedef struct sched {
   const ws_case *const *cases;
@@ -28,7 +27,8 @@ typedef struct sched {
   size_t reported;
   int unreachable_after;
   int connect_failures; /* consecutive, in completion order */
-  char last_connect_error[256];
+  char last_connect_error[320];
+  int last_errno;
 } sched;
 
 static bool stopped(const sched *s) {
@@ -41,10 +41,11 @@ static bool unreachable(const sched *s) {
 
 /* Under the lock. Counts consecutive connect failures. */
 static void note_outcome(sched *s, const ws_observation *obs) {
-  const char *e = obs->harness_error;
-  if (e && strncmp(e, CONNECT_PREFIX, strlen(CONNECT_PREFIX)) == 0) {
+  if (obs->connect_error != 0) {
     s->connect_failures++;
-    snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s", e);
+    s->last_errno = obs->connect_error;
+    snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s",
+             obs->harness_error ? obs->harness_error : "cannot connect");
   } else if (!unreachable(s)) {
     s->connect_failures = 0;
   }
@@ -60,8 +61,9 @@ static void report(sched *s, size_t index) {
 
 /* Under the lock: a case reported without being tried. */
 static void report_unreachable(sched *s, size_t index) {
-  char text[320];
+  char text[400];
   snprintf(text, sizeof text, "target unreachable: %s", s->last_connect_error);
+  s->obs[index]->connect_error = s->last_errno;
   if (ws_obs_set_error(s->obs[index], text) != 0)
     (void)ws_obs_set_error(s->obs[index], "target unreachable");
   report(s, index);

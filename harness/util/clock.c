@@ -8,6 +8,12 @@ int64_t ws_now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t ws_now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int ws_ms_until(int64_t deadline_ms) {
   int64_t left = deadline_ms - ws_now_ms();
   if (left <= 0)

@@ -304,10 +304,10 @@ Test(scheduler, unreachable_target_reported_not_tried) {
   for (size_t k = 0; k < 10; k++) {
     const char *err = r.error[r.order[k]];
     if (k < 3)
-      cr_assert_eq(strncmp(err, "connect: ", 9), 0, "%s", err);
+      cr_assert_eq(strncmp(err, "cannot connect to ", 18), 0, "%s", err);
     else
-      cr_assert_eq(strncmp(err, "target unreachable: connect: ", 29), 0, "%s",
-                   err);
+      cr_assert_eq(strncmp(err, "target unreachable: cannot connect to ", 38),
+                   0, "%s", err);
   }
   for (size_t i = 0; i < b.count; i++)
     cr_assert_eq(r.seen[i], 1);
@@ -325,7 +325,7 @@ Test(scheduler, unreachable_default_with_parallel_jobs) {
   size_t tried = 0, skipped = 0;
   for (size_t i = 0; i < b.count; i++) {
     cr_assert_eq(r.seen[i], 1);
-    if (strncmp(r.error[i], "connect: ", 9) == 0)
+    if (strncmp(r.error[i], "cannot connect to ", 18) == 0)
       tried++;
     else if (strncmp(r.error[i], "target unreachable: ", 20) == 0)
       skipped++;

@@ -2,11 +2,11 @@
  * (is there a WebSocket server at all?) and the liveness check after a
  * robustness case (does it still serve?). Both are small cases built here
  * and run by ws_run_case, so they share its bounds and its recording. */
-#include "run/runner_internal.h"
+#include "run/runner.h"
 
 #include "codec/errors.h"
+#include "codec/frame.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,21 +60,9 @@ int ws_run_liveness(const ws_run_options *options) {
   return alive;
 }
 
-/* "Connection refused" -> "connection refused", for a sentence. */
-static void lower_first(char *s) {
-  if (s[0])
-    s[0] = (char)tolower((unsigned char)s[0]);
-}
-
-static void explain(const ws_observation *obs, const ws_run_options *o,
-                    double timeout_ms, char *err, size_t cap) {
-  if (obs->harness_error && strncmp(obs->harness_error, "connect: ", 9) == 0) {
-    char why[160];
-    snprintf(why, sizeof why, "%s", obs->harness_error + 9);
-    lower_first(why);
-    snprintf(err, cap, "cannot connect to %s:%u: %s", o->url.host,
-             (unsigned)o->url.port, why);
-  } else if (obs->harness_error) {
+static void explain(const ws_observation *obs, double timeout_ms, char *err,
+                    size_t cap) {
+  if (obs->harness_error) {
     snprintf(err, cap, "%s", obs->harness_error);
   } else if (!obs->response_complete && obs->deadline_hit) {
     snprintf(err, cap,
@@ -105,7 +93,7 @@ int ws_run_preflight(const ws_run_options *options, char *err, size_t cap) {
   if (!obs.upgraded) {
     double scale = options->timeout_scale > 0 ? options->timeout_scale : 1.0;
     scale = scale < 0.1 ? 0.1 : scale;
-    explain(&obs, options, PREFLIGHT_TIMEOUT_MS * scale, err, cap);
+    explain(&obs, PREFLIGHT_TIMEOUT_MS * scale, err, cap);
     rc = -1;
   }
   ws_observation_free(&obs);

@@ -1,0 +1,218 @@
+/* The opening handshake of a session. As the client: the default request, a
+ * HANDSHAKE step's offers, or a REQUEST step's raw bytes, then the response,
+ * recorded whole (status, every header) and checked as a client must (RFC
+ * 6455 4.1). As the server: the request, recorded and checked as RFC 6455
+ * 4.2.1 says, then the 101 or a refusal. */
+#include "engine/session_internal.h"
+
+#include "codec/errors.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Own requests bigger than this are not re-parsed to find what they offered
+ * (a header bomb is not expected to upgrade anyway). */
+#define REPARSE_MAX ((size_t)1 << 20)
+
+static char *dup_text(ws_session *s, const char *text, size_t len) {
+  char *out = malloc(len + 1);
+  if (!out) {
+    session_oom(s);
+    return NULL;
+  }
+  memcpy(out, text, len);
+  out[len] = '\0';
+  return out;
+}
+
+/* Every value of header `name`, joined with ", " (a list may span repeated
+ * headers), or NULL when absent. */
+static char *joined_values(ws_session *s, const ws_http_message *m,
+                           const char *name) {
+  size_t count = ws_http_field_count(m, name);
+  if (count == 0)
+    return NULL;
+  ws_buf b = {0};
+  for (size_t i = 0; i < count; i++) {
+    const ws_span *v = ws_http_field_get(m, name, i);
+    if (i > 0)
+      ws_buf_puts(&b, ", ");
+    ws_buf_append(&b, v->ptr, v->len);
+  }
+  char *out = ws_buf_take_str(&b);
+  if (!out)
+    session_oom(s);
+  return out;
+}
+
+/* "upgraded" means valid for the request actually sent, so a raw request's
+ * key and offers are read back from its own bytes; when they cannot be (a
+ * malformed request), the generated key is used and nothing was offered. */
+static void learn_offers(ws_session *s, const uint8_t *req, size_t len) {
+  ws_http_parser p;
+  ws_http_parser_init(&p, WS_HTTP_REQUEST, len + 1, len / 2 + 2);
+  size_t used = 0;
+  if (len <= REPARSE_MAX && ws_http_parse(&p, req, len, &used) == 1) {
+    const ws_http_message *m = ws_http_parser_message(&p);
+    const ws_span *key = ws_http_field_get(m, "Sec-WebSocket-Key", 0);
+    if (key)
+      s->check_key = dup_text(s, key->ptr, key->len);
+    s->check_protocols = joined_values(s, m, "Sec-WebSocket-Protocol");
+    s->check_extensions = joined_values(s, m, "Sec-WebSocket-Extensions");
+  }
+  ws_http_parser_free(&p);
+}
+
+int session_send_request(ws_session *s, const ws_step *step) {
+  ws_buf req = {0};
+  if (ws_case_request(step, &s->opts.target, s->key, &req) != 0) {
+    if (req.failed && req.len == 0 && !req.ptr)
+      session_oom(s);
+    else
+      session_note(s, "handshake request cannot be built");
+    s->stop_steps = true;
+    ws_buf_free(&req);
+    return -1;
+  }
+  bool raw = step && step->kind == WS_STEP_REQUEST;
+  if (raw) {
+    learn_offers(s, req.ptr, req.len);
+  } else if (step) {
+    if (step->protocols)
+      s->check_protocols =
+          dup_text(s, step->protocols, strlen(step->protocols));
+    if (step->extensions)
+      s->check_extensions =
+          dup_text(s, step->extensions, strlen(step->extensions));
+  }
+  if (!s->check_key && !s->fatal)
+    s->check_key = dup_text(s, s->key, strlen(s->key));
+  int rc = -1;
+  if (!s->fatal) {
+    s->tx_http_left = req.len;
+    /* coalesce=yes: the request and the following steps up to the next
+     * flush/wait leave in one write (frames pipelined behind the request). */
+    if (step && step->kind == WS_STEP_HANDSHAKE && step->coalesce)
+      s->coalescing = true;
+    rc = session_send(s, req.ptr, req.len,
+                      raw ? "step 1: raw request" : "handshake request");
+  }
+  ws_buf_free(&req);
+  return rc;
+}
+
+static bool offers_deflate(const ws_hs_response_info *info) {
+  for (size_t i = 0; i < info->extensions.count; i++)
+    if (ws_span_ieq(info->extensions.items[i].name, WS_PMD_NAME))
+      return true;
+  return false;
+}
+
+static int record_headers(ws_session *s, const ws_http_message *m) {
+  ws_observation *obs = s->obs;
+  obs->response_complete = true;
+  obs->status = m->status;
+  for (size_t i = 0; i < m->field_count; i++) {
+    const ws_http_field *f = &m->fields[i];
+    if (ws_obs_add_header(obs, f->name.ptr, f->name.len, f->value.ptr,
+                          f->value.len)) {
+      session_oom(s);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void on_response(ws_session *s) {
+  ws_observation *obs = s->obs;
+  const ws_http_message *m = ws_http_parser_message(&s->http);
+  if (record_headers(s, m) != 0)
+    return;
+  ws_hs_response_info info;
+  int rc = ws_hs_validate_response(m, s->check_key, s->check_protocols,
+                                   s->check_extensions, &info);
+  if (rc < 0) {
+    obs->upgrade_error = -rc;
+    session_note(s, "HTTP %d: not upgraded: %s", m->status,
+                 ws_error_message(rc));
+    return;
+  }
+  obs->upgraded = s->upgraded = true;
+  if (offers_deflate(&info)) {
+    /* RFC 7692 6: RSV1 now marks compressed messages, which are no
+     * violation; the reader keeps them as they came (not inflated). */
+    session_init_reader(s, WS_RSV1);
+    session_note(s, "permessage-deflate negotiated: RSV1 allowed");
+  }
+}
+
+/* The server's answer: a 101 accepting nothing optional, or the refusal
+ * that matches the first problem of the request (its HTTP status). */
+static void answer_request(ws_session *s, int problem) {
+  char text[1024];
+  ssize_t n;
+  if (problem == 0) {
+    const ws_http_message *m = ws_http_parser_message(&s->http);
+    const ws_span *key = ws_http_field_get(m, "Sec-WebSocket-Key", 0);
+    char accept[WS_ACCEPT_LEN + 1];
+    if (!key || ws_hs_accept_value(key->ptr, key->len, accept) != 0) {
+      session_oom(s);
+      return;
+    }
+    n = ws_hs_build_response(text, sizeof text, accept, NULL, NULL);
+  } else {
+    n = ws_hs_build_refusal(text, sizeof text, problem);
+  }
+  if (n < 0) {
+    session_note(s, "handshake answer cannot be built");
+    s->stop_steps = true;
+    return;
+  }
+  s->tx_http_left = (size_t)n;
+  (void)session_send(s, (const uint8_t *)text, (size_t)n,
+                     problem ? "handshake refusal" : "handshake response");
+}
+
+static void on_request(ws_session *s) {
+  const ws_http_message *m = ws_http_parser_message(&s->http);
+  if (record_headers(s, m) != 0)
+    return;
+  ws_hs_request_info info;
+  int rc = ws_hs_validate_request(m, &info);
+  if (rc < 0) {
+    s->obs->upgrade_error = -rc;
+    session_note(s, "request refused: %s", ws_error_message(rc));
+    answer_request(s, -rc);
+    return;
+  }
+  s->obs->upgraded = s->upgraded = true;
+  answer_request(s, 0);
+}
+
+size_t session_feed_http(ws_session *s, uint8_t *buf, size_t len) {
+  size_t used = 0;
+  int rc = ws_http_parse(&s->http, buf, len, &used);
+  if (rc == 0)
+    return len;
+  s->hs_done = true;
+  bool client = s->role == WS_ROLE_CLIENT;
+  if (rc < 0) {
+    s->obs->upgrade_error = -rc;
+    session_note(s, "invalid HTTP %s: %s", client ? "response" : "request",
+                 ws_error_message(rc));
+    if (!client)
+      answer_request(s, -rc);
+    return len;
+  }
+  if (client)
+    on_response(s);
+  else
+    on_request(s);
+  return used;
+}
+
+void session_http_missing(ws_session *s, const char *why) {
+  s->hs_done = true;
+  session_note(s, "no complete HTTP %s %s",
+               s->role == WS_ROLE_CLIENT ? "response" : "request", why);
+}
