@@ -4,13 +4,17 @@
  * Each direction is a stream: HTTP lines up to the end of the header block,
  * then WebSocket frames (or, after a response other than 101, a body). The
  * state carries across entries because a header, a line or a payload may be
- * cut across several writes (chops, TCP segments). Nothing here trusts a
- * length from the wire: a frame declaring 2^63 bytes simply consumes what
- * follows, and a header cut short is shown as a partial header. The frame
- * decoder is a small tolerant one of its own (reports depend on the results
- * model only), and reports what a strict one would refuse instead of
- * stopping. */
+ * cut across several writes (chops, TCP segments). Frames go through the
+ * codec's own decoder (codec/frame.h), one per direction kept across entries,
+ * in OBSERVE mode: every violation is listed on its frame and decoding goes
+ * on, so the page judges the bytes by the same rules as the harness. Nothing
+ * here trusts a length from the wire: a frame declaring 2^63 bytes simply
+ * consumes what follows, and a header cut short is shown as a partial
+ * header. */
 #include "reports/html_internal.h"
+
+#include "codec/errors.h"
+#include "codec/frame.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -18,42 +22,21 @@
 #include <string.h>
 
 #define LINE_MAX_BYTES 1024
-#define PREVIEW_MAX 125 /* a whole control payload */
-#define PREVIEW_DATA 64 /* shown of a data frame */
+#define PREVIEW_MAX WS_CONTROL_MAX_PAYLOAD /* a whole control payload */
+#define PREVIEW_DATA 64                    /* shown of a data frame */
+#define WARN_MAX 9   /* the codec's frame violations, each once at most */
+#define SCRATCH 4096 /* bytes copied for the decoder at a time */
 #define NONE ((size_t)-1)
 
 enum row_kind { ROW_HTTP, ROW_FRAME, ROW_CONT, ROW_PART, ROW_BODY };
 enum eol { EOL_CRLF, EOL_LF, EOL_NONE };
 enum mode { MODE_HTTP, MODE_FRAMES, MODE_BODY };
 
-/* Things a strict peer would refuse, found in the header alone. */
-enum warn {
-  W_RSV = 1 << 0,
-  W_OPCODE = 1 << 1,
-  W_CTRL_LONG = 1 << 2,
-  W_CTRL_FRAG = 1 << 3,
-  W_MASKED = 1 << 4,
-  W_UNMASKED = 1 << 5,
-  W_NONMINIMAL = 1 << 6,
-  W_MSB = 1 << 7,
-};
-
-static const char *const warn_text[] = {
-    "RSV bit set (only an extension may set it)",
-    "reserved opcode",
-    "control frame longer than 125 bytes",
-    "fragmented control frame (FIN=0)",
-    "masked frame from the server",
-    "unmasked frame from the client",
-    "length not in its minimal encoding",
-    "64-bit length with its most significant bit set",
-};
-
 typedef struct frame_info {
-  uint8_t opcode, rsv, key[4], len_bits, header_len;
-  bool fin, masked;
-  unsigned warn;
-  uint64_t len, got;
+  ws_frame_header h;
+  uint8_t warn[WARN_MAX]; /* WS_E_x, in the order the codec reports them */
+  uint8_t nwarn;
+  uint64_t got;
   uint8_t pv[PREVIEW_MAX];
   size_t no; /* 1-based, over the case */
 } frame_info;
@@ -76,13 +59,13 @@ typedef struct stream {
   uint8_t line[LINE_MAX_BYTES];
   size_t line_len;
   long line_at;
-  uint8_t hdr[14];
-  size_t hdr_len, hdr_in_entry;
+  ws_frame_decoder dec;
+  bool in_frame;       /* between the HEADER and END events of a frame */
+  bool hdr_open;       /* some bytes of the next header are in */
+  size_t hdr_in_entry; /* ... and this many of them in the current entry */
   long hdr_at;
-  bool in_payload, masked; /* the frame whose payload is arriving */
-  uint8_t key[4];
-  uint64_t left, off;
-  size_t frame, frame_entry; /* NONE when the row was not kept */
+  uint64_t off; /* payload bytes of the current frame so far */
+  size_t frame; /* NONE when the row was not kept */
   size_t last_entry;
 } stream;
 
@@ -195,121 +178,92 @@ static size_t http_feed(decoder *d, stream *s, size_t e, const uint8_t *p,
 
 /* ---- frames ---- */
 
-static bool is_control(uint8_t op) { return op >= 8; }
-static bool is_reserved(uint8_t op) { return (op > 2 && op < 8) || op > 10; }
-
-/* Header size once its first two bytes are known. */
-static size_t header_size(const uint8_t *h) {
-  size_t n = 2, len7 = h[1] & 0x7F;
-  n += len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
-  return n + ((h[1] & 0x80) ? 4 : 0);
-}
-
-static void parse_header(const stream *s, frame_info *f) {
-  const uint8_t *h = s->hdr;
-  f->fin = (h[0] & 0x80) != 0;
-  f->rsv = (h[0] >> 4) & 7;
-  f->opcode = h[0] & 0x0F;
-  f->masked = (h[1] & 0x80) != 0;
-  uint64_t len7 = h[1] & 0x7F;
-  size_t at = 2;
-  f->len_bits = 7;
-  f->len = len7;
-  if (len7 >= 126) {
-    size_t bytes = len7 == 126 ? 2 : 8;
-    f->len = 0;
-    for (size_t i = 0; i < bytes; i++)
-      f->len = (f->len << 8) | h[at + i];
-    at += bytes;
-    f->len_bits = bytes == 2 ? 16 : 64;
-  }
-  if (f->masked)
-    memcpy(f->key, h + at, 4);
-  f->header_len = (uint8_t)s->hdr_len;
-  f->warn = (f->rsv ? W_RSV : 0) | (is_reserved(f->opcode) ? W_OPCODE : 0) |
-            (is_control(f->opcode) && f->len > 125 ? W_CTRL_LONG : 0) |
-            (is_control(f->opcode) && !f->fin ? W_CTRL_FRAG : 0) |
-            (s->rx && f->masked ? W_MASKED : 0) |
-            (!s->rx && !f->masked ? W_UNMASKED : 0) |
-            ((f->len_bits == 16 && f->len < 126) ||
-                     (f->len_bits == 64 && f->len <= 0xFFFF)
-                 ? W_NONMINIMAL
-                 : 0) |
-            (f->len_bits == 64 && (f->len >> 63) ? W_MSB : 0);
-}
-
 /* The header is complete: a frame row where it began. */
-static void header_done(decoder *d, stream *s, size_t e) {
-  frame_info tmp;
-  memset(&tmp, 0, sizeof tmp);
-  parse_header(s, &tmp);
-  tmp.no = ++d->frames_seen;
-  s->frame = NONE;
+static void on_header(decoder *d, stream *s, size_t e,
+                      const ws_frame_header *h) {
+  size_t no = ++d->frames_seen;
   row *r = add_row(d, ROW_FRAME, e, s->hdr_at);
-  size_t fi = r ? add_frame(d) : NONE;
-  if (r && fi != NONE) {
-    d->frames[fi] = tmp;
-    r->frame = fi;
-    s->frame = fi;
-  }
-  s->frame_entry = e;
-  s->in_payload = tmp.len > 0;
-  s->left = tmp.len;
-  s->off = 0;
-  s->masked = tmp.masked;
-  memcpy(s->key, tmp.key, 4);
-  s->hdr_len = 0;
-}
-
-static size_t payload_feed(decoder *d, stream *s, size_t e, const uint8_t *p,
-                           size_t len, size_t pos) {
-  size_t avail = len - pos;
-  size_t take = s->left < avail ? (size_t)s->left : avail;
-  if (e != s->frame_entry) {
-    row *r = add_row(d, ROW_CONT, e, (long)pos);
-    if (r) {
-      r->frame = s->frame;
-      r->from = s->off;
-      r->n = take;
-    }
-  }
+  s->frame = r ? add_frame(d) : NONE;
   if (s->frame != NONE) {
-    frame_info *f = &d->frames[s->frame];
-    for (size_t i = 0; i < take && s->off + i < PREVIEW_MAX; i++) {
-      uint64_t at = s->off + i;
-      f->pv[at] = p[pos + i] ^ (s->masked ? s->key[at % 4] : 0);
-    }
-    f->got += take;
+    d->frames[s->frame].h = *h;
+    d->frames[s->frame].no = no;
+    r->frame = s->frame;
   }
-  s->off += take;
-  s->left -= take;
-  s->in_payload = s->left > 0;
-  return pos + take;
+  s->in_frame = true;
+  s->hdr_open = false;
+  s->hdr_in_entry = 0;
+  s->off = 0;
 }
 
-static size_t header_feed(decoder *d, stream *s, size_t e, const uint8_t *p,
-                          size_t len, size_t pos) {
-  if (s->hdr_len == 0)
-    s->hdr_at = (long)pos;
-  while (pos < len) {
-    s->hdr[s->hdr_len++] = p[pos++];
-    s->hdr_in_entry++;
-    if (s->hdr_len >= 2 && s->hdr_len == header_size(s->hdr)) {
-      header_done(d, s, e);
-      s->hdr_in_entry = 0;
-      return pos;
+static void on_event(decoder *d, stream *s, size_t e,
+                     const ws_frame_event *ev) {
+  frame_info *f = s->frame != NONE ? &d->frames[s->frame] : NULL;
+  switch (ev->type) {
+  case WS_FRAME_HEADER:
+    on_header(d, s, e, ev->header);
+    break;
+  case WS_FRAME_VIOLATION:
+    if (f && f->nwarn < WARN_MAX)
+      f->warn[f->nwarn++] = (uint8_t)ev->violation;
+    break;
+  case WS_FRAME_PAYLOAD:
+    if (f && ev->offset < PREVIEW_MAX) {
+      size_t room = PREVIEW_MAX - (size_t)ev->offset;
+      memcpy(f->pv + ev->offset, ev->data, ev->len < room ? ev->len : room);
     }
+    if (f)
+      f->got += ev->len;
+    s->off += ev->len;
+    break;
+  case WS_FRAME_END:
+    s->in_frame = false;
+    break;
   }
-  return pos;
+}
+
+/* Decodes buf, a copy of the entry's bytes from offset at, to the last event
+ * it allows. Bytes taken outside a frame are header bytes: the first of them
+ * tells where the frame row goes. */
+static void decode_chunk(decoder *d, stream *s, size_t e, uint8_t *buf,
+                         size_t len, size_t at) {
+  size_t pos = 0;
+  for (;;) {
+    size_t used = 0;
+    ws_frame_event ev;
+    bool header_bytes = !s->in_frame;
+    int rc = ws_frame_decode(&s->dec, buf + pos, len - pos, &used, &ev);
+    if (header_bytes && used) {
+      if (!s->hdr_open)
+        s->hdr_at = (long)(at + pos);
+      s->hdr_open = true;
+      s->hdr_in_entry += used;
+    }
+    pos += used;
+    if (rc != 1) /* 0: all taken, waiting for more (OBSERVE never fails) */
+      return;
+    on_event(d, s, e, &ev);
+  }
 }
 
 static void frames_feed(decoder *d, stream *s, size_t e, const uint8_t *p,
                         size_t len, size_t pos) {
+  if (s->in_frame) { /* a payload from an earlier entry goes on */
+    uint64_t left = ws_frame_decoder_header(&s->dec)->length - s->off;
+    row *r = add_row(d, ROW_CONT, e, (long)pos);
+    if (r) {
+      r->frame = s->frame;
+      r->from = s->off;
+      r->n = left < len - pos ? left : len - pos;
+    }
+  }
+  /* The decoder unmasks in place: it works on a copy, never on the result's
+   * bytes, which the hex dump and results.json show as they were sent. */
+  uint8_t scratch[SCRATCH];
   while (pos < len) {
-    if (s->in_payload)
-      pos = payload_feed(d, s, e, p, len, pos);
-    else
-      pos = header_feed(d, s, e, p, len, pos);
+    size_t n = len - pos < sizeof scratch ? len - pos : sizeof scratch;
+    memcpy(scratch, p + pos, n);
+    decode_chunk(d, s, e, scratch, n, pos);
+    pos += n;
   }
   if (s->hdr_in_entry) { /* a header still waiting for its other bytes */
     row *r = add_row(d, ROW_PART, e, s->hdr_at);
@@ -338,56 +292,51 @@ static void stream_feed(decoder *d, stream *s, size_t e, const uint8_t *p,
 
 /* ---- JSON ---- */
 
-static const char *opcode_name(uint8_t op) {
-  static const char *const names[16] = {
-      "continuation", "text",       "binary",     "reserved-3",
-      "reserved-4",   "reserved-5", "reserved-6", "reserved-7",
-      "close",        "ping",       "pong",       "reserved-B",
-      "reserved-C",   "reserved-D", "reserved-E", "reserved-F"};
-  return names[op & 0x0F];
-}
-
 static void json_u64(FILE *out, const char *key, uint64_t v) {
   /* As a string: a JavaScript number loses 64-bit lengths. */
   fprintf(out, ",\"%s\":\"%llu\"", key, (unsigned long long)v);
 }
 
+/* A warning on a frame row: the codec's own sentence for the violation. */
+static void warn_json(FILE *out, bool *first, int err) {
+  fputs(*first ? ",\"warn\":[" : ",", out);
+  ws_html_json_cstr(out, ws_error_message(err));
+  *first = false;
+}
+
 static void frame_json(FILE *out, const frame_info *f) {
+  const ws_frame_header *h = &f->h;
   fprintf(out, ",\"no\":%zu,\"op\":\"%s\",\"fin\":%s", f->no,
-          opcode_name(f->opcode), f->fin ? "true" : "false");
-  fprintf(out, ",\"rsv\":\"%u%u%u\",\"lf\":%u,\"hl\":%u", (f->rsv >> 2) & 1,
-          (f->rsv >> 1) & 1, f->rsv & 1, f->len_bits, f->header_len);
-  if (f->masked)
-    fprintf(out, ",\"key\":\"%02x%02x%02x%02x\"", f->key[0], f->key[1],
-            f->key[2], f->key[3]);
-  json_u64(out, "len", f->len);
+          ws_opcode_name(h->opcode), h->fin ? "true" : "false");
+  fprintf(out, ",\"rsv\":\"%u%u%u\",\"lf\":%u,\"hl\":%u", (h->rsv >> 2) & 1,
+          (h->rsv >> 1) & 1, h->rsv & 1,
+          h->length_size ? h->length_size * 8u : 7u, h->header_size);
+  if (h->masked)
+    fprintf(out, ",\"key\":\"%02x%02x%02x%02x\"", h->mask_key[0],
+            h->mask_key[1], h->mask_key[2], h->mask_key[3]);
+  json_u64(out, "len", h->length);
   json_u64(out, "got", f->got);
   size_t have = f->got < PREVIEW_MAX ? (size_t)f->got : PREVIEW_MAX;
   size_t pv_off = 0;
-  if (f->opcode == 8 && have >= 2) { /* close: code, then the reason */
+  bool close = h->opcode == WS_OP_CLOSE;
+  if (close && have >= 2) { /* close: code, then the reason */
     fprintf(out, ",\"code\":%u", (unsigned)(f->pv[0] << 8 | f->pv[1]));
     pv_off = 2;
   }
-  size_t show = is_control(f->opcode) ? have
-                : have < PREVIEW_DATA ? have
-                                      : PREVIEW_DATA;
+  size_t show = ws_opcode_is_control(h->opcode) ? have
+                : have < PREVIEW_DATA           ? have
+                                                : PREVIEW_DATA;
   if (show > pv_off) {
     fputs(",\"pv\":", out);
     ws_html_json_display(out, f->pv + pv_off, show - pv_off);
   }
-  if (f->len > show)
+  if (h->length > show)
     fputs(",\"pvMore\":true", out);
   bool first = true;
-  for (size_t i = 0; i < sizeof warn_text / sizeof warn_text[0]; i++) {
-    if (f->warn & (1u << i)) {
-      fprintf(out, "%s\"%s\"", first ? ",\"warn\":[" : ",", warn_text[i]);
-      first = false;
-    }
-  }
-  if (f->opcode == 8 && f->len == 1) {
-    fprintf(out, "%s\"close payload of 1 byte\"", first ? ",\"warn\":[" : ",");
-    first = false;
-  }
+  for (size_t i = 0; i < f->nwarn; i++)
+    warn_json(out, &first, f->warn[i]);
+  if (close && h->length == 1) /* RFC 6455 5.5.1: a code is 2 bytes */
+    warn_json(out, &first, WS_E_CLOSE_PAYLOAD_1_BYTE);
   if (!first)
     fputc(']', out);
 }
@@ -410,8 +359,9 @@ static void row_json(FILE *out, const decoder *d, const row *r) {
     json_u64(out, "from", r->from);
     json_u64(out, "n", r->n);
     if (f) {
-      fprintf(out, ",\"no\":%zu,\"op\":\"%s\"", f->no, opcode_name(f->opcode));
-      json_u64(out, "of", f->len);
+      fprintf(out, ",\"no\":%zu,\"op\":\"%s\"", f->no,
+              ws_opcode_name(f->h.opcode));
+      json_u64(out, "of", f->h.length);
     }
     break;
   default:
@@ -473,6 +423,14 @@ static int by_entry(const void *a, const void *b) {
 static void decode_all(decoder *d, const ws_case_result *c) {
   d->tx.rx = false;
   d->rx.rx = true;
+  /* tx is the harness's client frames, rx the peer's. No RSV bit is allowed
+   * on either side: a frame we send with RSV bits or a reserved opcode on
+   * purpose is flagged like the peer's, as what a strict peer must refuse. */
+  ws_frame_decoder_config config = {.sender = WS_SENDER_CLIENT,
+                                    .policy = WS_POLICY_OBSERVE};
+  ws_frame_decoder_init(&d->tx.dec, &config);
+  config.sender = WS_SENDER_SERVER;
+  ws_frame_decoder_init(&d->rx.dec, &config);
   for (size_t e = 0; e < c->wire_count && e < WS_HTML_ENTRIES_MAX; e++) {
     const ws_result_wire *w = &c->wire[e];
     bool tx = w->dir && strcmp(w->dir, "tx") == 0;
@@ -485,7 +443,8 @@ static void decode_all(decoder *d, const ws_case_result *c) {
   for (size_t i = 0; i < 2; i++)
     if (streams[i]->mode == MODE_HTTP && streams[i]->line_len)
       line_done(d, streams[i], streams[i]->last_entry, EOL_NONE);
-  qsort(d->rows, d->nrows, sizeof *d->rows, by_entry);
+  if (d->nrows) /* rows is NULL when nothing was decoded */
+    qsort(d->rows, d->nrows, sizeof *d->rows, by_entry);
 }
 
 static void decoder_free(decoder *d) {

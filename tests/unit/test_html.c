@@ -491,6 +491,149 @@ Test(html_wire, hostile_close_reason_and_long_lines) {
   ws_case_result_free(&c);
 }
 
+static const char upgraded[] = "HTTP/1.1 101 Switching Protocols\r\n\r\n";
+static const char request[] = "GET / HTTP/1.1\r\n\r\n";
+
+/* A header in two reads, its payload in two more: the frame row sits where
+ * the header ended (-1: it began earlier), each later read gets a row. */
+Test(html_wire, frame_split_across_entries) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "rx", upgraded, sizeof upgraded - 1, NULL);
+  uint8_t frame[4 + 130] = {0x82, 126, 0, 130};
+  memset(frame + 4, 'x', 130);
+  uint8_t first[4 + 3] = {0x81, 2, 'h', 'i'};
+  memcpy(first + 4, frame, 3); /* a whole frame, then 3 header bytes */
+  add_wire(&c, 1, "rx", first, sizeof first, NULL);
+  add_wire(&c, 2, "rx", frame + 3, 1 + 100, NULL);
+  add_wire(&c, 3, "rx", frame + 104, 30, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"k\":\"frame\",\"at\":0,\"no\":1,\"op\":\"text\""),
+            "%s", j);
+  cr_assert(strstr(j, "\"k\":\"part\",\"at\":4,\"n\":\"3\""), "%s", j);
+  cr_assert(strstr(j, "{\"k\":\"frame\",\"at\":-1,\"no\":2,\"op\":\"binary\","
+                      "\"fin\":true,\"rsv\":\"000\",\"lf\":16,\"hl\":4,"
+                      "\"len\":\"130\",\"got\":\"130\""),
+            "%s", j);
+  cr_assert(strstr(j, "{\"k\":\"cont\",\"at\":0,\"from\":\"100\",\"n\":\"30\","
+                      "\"no\":2,\"op\":\"binary\",\"of\":\"130\"}"),
+            "%s", j);
+  cr_assert_null(strstr(j, "\"warn\""), "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* The preview is unmasked; the hex dump keeps the bytes as they were sent
+ * (the decoder unmasks in place, so it must work on a copy). */
+Test(html_wire, masked_server_frame_is_warned) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "rx", upgraded, sizeof upgraded - 1, NULL);
+  static const uint8_t frame[] = {0x81, 0x82, 1, 2, 3, 4, 'o' ^ 1, 'k' ^ 2};
+  add_wire(&c, 1, "rx", frame, sizeof frame, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"key\":\"01020304\""), "%s", j);
+  cr_assert(strstr(j, "\"pv\":\"ok\",\"warn\":[\"frame from a server is "
+                      "masked\"]"),
+            "%s", j);
+  cr_assert(strstr(j, "\"hex\":\"8182010203046e69\""), "%s", j);
+  cr_assert_eq(c.wire[1].bytes[6], 'o' ^ 1, "the result's bytes stay masked");
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* 2^63 declared on our own side: every later byte, frames included, is its
+ * payload, and the page says so instead of waiting for the rest. */
+Test(html_wire, declared_length_2_pow_63_swallows_what_follows) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "tx", request, sizeof request - 1, NULL);
+  static const uint8_t huge[] = {0x82, 0xFF, 0x80, 0, 0, 0, 0,  0,
+                                 0,    0,    0,    0, 0, 0, 'a'};
+  add_wire(&c, 1, "tx", huge, sizeof huge, NULL);
+  static const uint8_t looks_like_a_frame[] = {0x88, 0x80, 0, 0, 0, 0};
+  add_wire(&c, 2, "tx", looks_like_a_frame, sizeof looks_like_a_frame, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"lf\":64,\"hl\":14,\"key\":\"00000000\","
+                      "\"len\":\"9223372036854775808\",\"got\":\"7\""),
+            "%s", j);
+  cr_assert(strstr(j, "\"pvMore\":true,\"warn\":[\"64-bit payload length has "
+                      "its most significant bit set\"]"),
+            "%s", j);
+  cr_assert(strstr(j, "{\"k\":\"cont\",\"at\":0,\"from\":\"1\",\"n\":\"6\""),
+            "%s", j);
+  cr_assert_null(strstr(j, "\"op\":\"close\""), "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* Our own frames are judged by the same rules: an RSV bit the harness sets on
+ * purpose is what a strict peer must refuse, so the page flags it. */
+Test(html_wire, rsv_and_other_violations_on_tx) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "tx", request, sizeof request - 1, NULL);
+  static const uint8_t rsv[] = {0xC1, 0x80, 0, 0, 0, 0};
+  static const uint8_t odd[] = {0x0B, 126, 0, 1, 'z'}; /* 0xB, FIN clear */
+  add_wire(&c, 1, "tx", rsv, sizeof rsv, NULL);
+  add_wire(&c, 2, "tx", odd, sizeof odd, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"rsv\":\"100\""), "%s", j);
+  cr_assert(strstr(j, "\"warn\":[\"RSV bit set without a negotiated "
+                      "extension\"]"),
+            "%s", j);
+  cr_assert(strstr(j, "\"op\":\"reserved-11\",\"fin\":false"), "%s", j);
+  cr_assert(strstr(j, "\"pv\":\"z\",\"warn\":[\"reserved opcode\","
+                      "\"control frame with FIN clear\","
+                      "\"frame from a client is not masked\","
+                      "\"payload length not in its minimal encoding\"]"),
+            "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+Test(html_wire, close_frame_preview_with_code) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "tx", request, sizeof request - 1, NULL);
+  add_wire(&c, 1, "rx", upgraded, sizeof upgraded - 1, NULL);
+  static const uint8_t ours[] = {0x88,      0x85,      0xA,        0xB,
+                                 0xC,       0xD,       0x03 ^ 0xA, 0xE9 ^ 0xB,
+                                 'b' ^ 0xC, 'y' ^ 0xD, 'e' ^ 0xA};
+  static const uint8_t theirs[] = {0x88, 0x01, 0x03};
+  add_wire(&c, 2, "tx", ours, sizeof ours, NULL);
+  add_wire(&c, 3, "rx", theirs, sizeof theirs, NULL);
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"got\":\"5\",\"code\":1001,\"pv\":\"bye\"}"), "%s", j);
+  cr_assert(strstr(j, "\"got\":\"1\",\"pv\":\"\\\\x03\","
+                      "\"warn\":[\"close frame with a 1-byte payload\"]"),
+            "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* The row bound holds for frames too; decoding goes on past it. */
+Test(html_wire, rows_past_the_bound_are_counted) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "rx", upgraded, sizeof upgraded - 1, NULL);
+  static uint8_t pings[2 * (WS_HTML_ROWS_MAX + 10)];
+  for (size_t i = 0; i < sizeof pings; i += 2)
+    pings[i] = 0x89;
+  add_wire(&c, 1, "rx", pings, sizeof pings, NULL);
+  add_wire(&c, 2, "note", NULL, 0, "after");
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"rowsOmitted\":12,"), "%.200s", strstr(j, "\"total"));
+  cr_assert(strstr(j, "\"no\":3998,"), "%s", "the last kept frame row");
+  cr_assert_null(strstr(j, "\"no\":3999,"));
+  free(j);
+  ws_case_result_free(&c);
+}
+
+/* No bytes at all: no rows, and nothing sorted. */
+Test(html_wire, notes_only) {
+  ws_case_result c = {0};
+  add_wire(&c, 0, "note", NULL, 0, "connect failed");
+  char *j = wire_of(&c);
+  cr_assert(strstr(j, "\"rows\":[]}],\"total\":1,\"rowsOmitted\":0,"), "%s", j);
+  free(j);
+  ws_case_result_free(&c);
+}
+
 /* Whatever the bytes, the decoder terminates, stays in bounds (ASan) and
  * writes valid JSON. */
 Test(html_wire, random_bytes) {
