@@ -1,4 +1,4 @@
-/* Tests for harness/netfuzz/*.c: the same seed gives
+/* Tests for the files of harness/netfuzz/: the same seed gives
  * the same inputs (compared as case text), other seeds other inputs; every
  * input is a case the parser accepts back unchanged; the mutations reach
  * what they promise; minimisation reduces a synthetic bug to its core. */
