@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ws_json_init(ws_json *w, FILE *out) {
@@ -176,28 +177,49 @@ void ws_json_int(ws_json *w, int64_t v) {
   fprintf(w->out, "%" PRId64, v);
 }
 
-void ws_json_double(ws_json *w, double v, int decimals) {
-  if (!isfinite(v)) {
-    ws_json_null(w);
-    return;
-  }
-  char buf[64];
+/* The text ws_json_double writes for a finite v, into buf. The buffer holds
+ * the longest such text: a shorter one cut the digits of a huge value
+ * (1.9e61 lost its decimals and kept a bare "." that no JSON reader takes). */
+static void format_double(char buf[WS_JSON_DOUBLE_MAX_CHARS + 1], double v,
+                          int decimals) {
   if (decimals < 0)
     decimals = 0;
-  if (decimals > 9)
-    decimals = 9;
-  snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  if (decimals > WS_JSON_MAX_DECIMALS)
+    decimals = WS_JSON_MAX_DECIMALS;
+  int n = snprintf(buf, WS_JSON_DOUBLE_MAX_CHARS + 1, "%.*f", decimals, v);
+  if (n < 0 || n > WS_JSON_DOUBLE_MAX_CHARS) {
+    /* Cannot happen for a finite double; if it did, never half a number. */
+    strcpy(buf, "0");
+    return;
+  }
   /* Trim trailing zeros but keep one digit after the point. */
   char *dot = strchr(buf, '.');
   if (dot) {
-    char *end = buf + strlen(buf) - 1;
+    char *end = buf + n - 1;
     while (end > dot + 1 && *end == '0')
       *end-- = '\0';
   }
   if (strcmp(buf, "-0") == 0 || strcmp(buf, "-0.0") == 0)
     memmove(buf, buf + 1, strlen(buf));
+}
+
+void ws_json_double(ws_json *w, double v, int decimals) {
+  if (!isfinite(v)) {
+    ws_json_null(w);
+    return;
+  }
+  char buf[WS_JSON_DOUBLE_MAX_CHARS + 1];
+  format_double(buf, v, decimals);
   before_item(w);
   fputs(buf, w->out);
+}
+
+double ws_json_double_as_written(double v, int decimals) {
+  if (!isfinite(v))
+    return NAN;
+  char buf[WS_JSON_DOUBLE_MAX_CHARS + 1];
+  format_double(buf, v, decimals);
+  return strtod(buf, NULL);
 }
 
 void ws_json_bool(ws_json *w, bool v) {

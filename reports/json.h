@@ -16,12 +16,21 @@
 #ifndef WS_REPORTS_JSON_H
 #define WS_REPORTS_JSON_H
 
+#include <float.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #define WS_JSON_MAX_DEPTH 32
+
+/* Decimals ws_json_double writes at most. */
+#define WS_JSON_MAX_DECIMALS 9
+/* The longest number ws_json_double writes: a sign, every integer digit of
+ * DBL_MAX (DBL_MAX_10_EXP + 1 of them, no exponent form), the point and the
+ * decimals. The JSON reader (json_parse.c) must accept a token this long. */
+#define WS_JSON_DOUBLE_MAX_CHARS                                               \
+  (1 + (DBL_MAX_10_EXP + 1) + 1 + WS_JSON_MAX_DECIMALS)
 
 typedef struct ws_json {
   FILE *out; /* not owned */
@@ -52,9 +61,16 @@ void ws_json_string_n(ws_json *w, const void *bytes, size_t len);
 void ws_json_hex(ws_json *w, const void *bytes, size_t len);
 void ws_json_uint(ws_json *w, uint64_t v);
 void ws_json_int(ws_json *w, int64_t v);
-/* At most `decimals` digits after the point, trailing zeros trimmed (one
- * kept: 3.0); NaN and infinities write null. */
+/* At most `decimals` (0..WS_JSON_MAX_DECIMALS) digits after the point,
+ * trailing zeros trimmed (one kept: 3.0), -0 written as 0, never an
+ * exponent: every finite double is written in full, however large. NaN and
+ * infinities write null. */
 void ws_json_double(ws_json *w, double v, int decimals);
+/* The value a reader gets back from what ws_json_double(w, v, decimals)
+ * writes (v rounded to the decimals; NaN for null). A writer that gives 0 a
+ * meaning of its own decides on this value, not on v, so that writing what
+ * it read back writes the same text. */
+double ws_json_double_as_written(double v, int decimals);
 void ws_json_bool(ws_json *w, bool v);
 void ws_json_null(ws_json *w);
 

@@ -3,6 +3,7 @@
  * that grows geometrically up to limits.max_nodes. Nodes are referred to by
  * index because the array moves when it grows. */
 #include "reports/json_parse.h"
+#include "reports/json.h"
 #include "reports/utf8_text.h"
 
 #include <errno.h>
@@ -14,6 +15,8 @@
 /* Longest number token accepted: DBL_MAX printed with %f has 309 digits, so
  * 512 keeps every number a writer produces and rejects absurd ones. */
 #define MAX_NUMBER_TOKEN 512
+_Static_assert(MAX_NUMBER_TOKEN >= WS_JSON_DOUBLE_MAX_CHARS,
+               "the reader must take every number the writer (json.h) writes");
 
 const ws_jdoc_limits ws_jdoc_default_limits = {
     .max_input = (size_t)1 << 30,

@@ -184,8 +184,12 @@ static int write_document(FILE *out, const ws_run_results *r) {
   char seed[24];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
   write_str(&w, "seed", seed);
+  /* 0 (unknown) is written as the default. A scale that rounds to 0.0 at
+   * the written precision is unknown too: written as 0.0 it would read back
+   * as unknown and be written as 1.0 the next time. */
+  double scale = ws_json_double_as_written(r->timeout_scale, 3);
   ws_json_key(&w, "timeout_scale");
-  ws_json_double(&w, r->timeout_scale > 0 ? r->timeout_scale : 1.0, 3);
+  ws_json_double(&w, scale > 0 ? scale : 1.0, 3);
   ws_json_key(&w, "interrupted");
   ws_json_bool(&w, r->interrupted);
   ws_json_key(&w, "selected");

@@ -11,6 +11,7 @@
 #include "netfuzz/minimize.h"
 #include "netfuzz/netfuzz.h"
 #include "reports/atomic_file.h"
+#include "reports/json.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -237,19 +238,6 @@ static int write_file(const char *path, const char *text, size_t len) {
   return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      fprintf(f, "\\%c", *p);
-    else if (*p < 0x20)
-      fprintf(f, "\\u%04x", *p);
-    else
-      fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
 static double elapsed_s(const fuzz_run *r) {
   return (double)(ws_now_ms() - r->t0) / 1000.0;
 }
@@ -259,46 +247,82 @@ static double rate(const fuzz_run *r) {
   return s > 0 ? (double)r->inputs / s : 0;
 }
 
+/* One finding of fuzz-summary.json, on one line. */
+static void write_finding_json(ws_json *w, const kept *k) {
+  char path[WS_CASE_ID_MAX + 32];
+  ws_json_object_begin_inline(w);
+  ws_json_key(w, "id");
+  ws_json_string(w, k->id);
+  ws_json_key(w, "kind");
+  ws_json_string(w, ws_fuzz_kind_name(k->f.kind));
+  ws_json_key(w, "signature");
+  ws_json_string(w, k->f.signature);
+  ws_json_key(w, "iteration");
+  ws_json_uint(w, k->iteration);
+  ws_json_key(w, "found_ms");
+  ws_json_int(w, k->found_ms);
+  ws_json_key(w, "duplicates");
+  ws_json_uint(w, k->duplicates);
+  ws_json_key(w, "steps");
+  ws_json_uint(w, k->steps_before);
+  ws_json_key(w, "minimized_steps");
+  ws_json_uint(w, k->steps_after);
+  ws_json_key(w, "minimize_attempts");
+  ws_json_int(w, k->attempts);
+  snprintf(path, sizeof path, "findings/%s.case", k->id);
+  ws_json_key(w, "case");
+  ws_json_string(w, path);
+  snprintf(path, sizeof path, "findings/%s.txt", k->id);
+  ws_json_key(w, "details");
+  ws_json_string(w, path);
+  ws_json_object_end(w);
+}
+
+/* fuzz-summary.json (schema wsprobe-fuzz/1). The report JSON writer escapes
+ * every string, whatever bytes a sanitizer report put in a signature. */
+static int write_summary_json(FILE *out, const void *ctx) {
+  const fuzz_run *r = ctx;
+  ws_json w;
+  ws_json_init(&w, out);
+  ws_json_object_begin(&w);
+  ws_json_key(&w, "schema");
+  ws_json_string(&w, "wsprobe-fuzz/1");
+  ws_json_key(&w, "tool_version");
+  ws_json_string(&w, WSPROBE_VERSION);
+  ws_json_key(&w, "target");
+  ws_json_string(&w, ws_fuzz_target_name(r->target));
+  ws_json_key(&w, "seed");
+  ws_json_uint(&w, r->o->seed);
+  ws_json_key(&w, "jobs");
+  ws_json_int(&w, r->o->jobs);
+  /* 6 decimals keep every digit %g kept for a scale in 0.1..100. */
+  ws_json_key(&w, "timeout_scale");
+  ws_json_double(&w, r->o->timeout_scale, 6);
+  ws_json_key(&w, "iterations");
+  ws_json_uint(&w, r->inputs);
+  ws_json_key(&w, "duration_ms");
+  ws_json_int(&w, ws_now_ms() - r->t0);
+  ws_json_key(&w, "inputs_per_second");
+  ws_json_double(&w, rate(r), 1);
+  ws_json_key(&w, "stopped");
+  ws_json_string(&w, r->stopped);
+  ws_json_key(&w, "findings");
+  ws_json_array_begin(&w);
+  for (unsigned i = 0; i < r->nfound; i++)
+    write_finding_json(&w, &r->found[i]);
+  ws_json_array_end(&w);
+  ws_json_object_end(&w);
+  return ws_json_finish(&w);
+}
+
+/* Atomically (a temporary file, then a rename): a run killed while writing
+ * leaves the previous summary or none, never half of one. A failure is reported
+ * but does not change the exit status, which is about the findings. */
 static void write_summary(const fuzz_run *r) {
-  char path[4200];
+  char path[4200], err[4400];
   snprintf(path, sizeof path, "%s/fuzz-summary.json", r->o->out_dir);
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    fprintf(stderr, "wsprobe: fuzz: cannot write %s: %s\n", path,
-            strerror(errno));
-    return;
-  }
-  fprintf(f, "{\n  \"schema\": \"wsprobe-fuzz/1\",\n  \"tool_version\": ");
-  json_str(f, WSPROBE_VERSION);
-  fprintf(f, ",\n  \"target\": ");
-  json_str(f, ws_fuzz_target_name(r->target));
-  fprintf(f,
-          ",\n  \"seed\": %llu,\n  \"jobs\": %d,\n  \"timeout_scale\": %g,\n"
-          "  \"iterations\": %llu,\n  \"duration_ms\": %lld,\n"
-          "  \"inputs_per_second\": %.1f,\n  \"stopped\": \"%s\",\n"
-          "  \"findings\": [",
-          (unsigned long long)r->o->seed, r->o->jobs, r->o->timeout_scale,
-          (unsigned long long)r->inputs, (long long)(ws_now_ms() - r->t0),
-          rate(r), r->stopped);
-  for (unsigned i = 0; i < r->nfound; i++) {
-    const kept *k = &r->found[i];
-    fprintf(f, "%s\n    {\"id\": ", i ? "," : "");
-    json_str(f, k->id);
-    fprintf(
-        f, ", \"kind\": \"%s\", \"signature\": ", ws_fuzz_kind_name(k->f.kind));
-    json_str(f, k->f.signature);
-    fprintf(f,
-            ", \"iteration\": %llu, \"found_ms\": %lld, "
-            "\"duplicates\": %u,\n     "
-            "\"steps\": %zu, \"minimized_steps\": %zu, "
-            "\"minimize_attempts\": %d,\n     \"case\": \"findings/%s.case\", "
-            "\"details\": \"findings/%s.txt\"}",
-            (unsigned long long)k->iteration, (long long)k->found_ms,
-            k->duplicates, k->steps_before, k->steps_after, k->attempts, k->id,
-            k->id);
-  }
-  fprintf(f, "%s]\n}\n", r->nfound ? "\n  " : "");
-  fclose(f);
+  if (ws_write_atomically(path, write_summary_json, r, err, sizeof err) != 0)
+    fprintf(stderr, "wsprobe: fuzz: %s\n", err);
 }
 
 /* ---- findings ---- */

@@ -150,6 +150,8 @@ def test_reference_server_survives(tmp_path):
     assert s["iterations"] > 100
     assert s["stopped"] == "duration"
     assert not (tmp_path / "findings").exists()
+    # Written atomically: no temporary file is left beside the summary.
+    assert [p.name for p in tmp_path.iterdir()] == ["fuzz-summary.json"]
 
 
 def test_parallel_jobs_against_the_reference_server(tmp_path):

@@ -1,11 +1,14 @@
 /* Reading results.json back (json_read.c) and the strict, bounded parser
  * under it (json_parse.c): a round trip through the writer keeps every
  * field, and malformed or hostile documents end in clean errors. */
+#include "reports/json.h"
 #include "reports/json_parse.h"
 #include "reports/report.h"
 #include "reports/results.h"
 
 #include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,6 +335,138 @@ Test(json_read, parser_decodes_escapes_and_bounds_sizes) {
   cr_assert_eq(ws_jdoc_parse(digits, sizeof digits, NULL, &d, err, sizeof err),
                -1);
   cr_assert(strstr(err, "number too long"), "%s", err);
+}
+
+/* ---- extreme numbers ---- */
+
+/* r as the writer writes it, in memory. */
+static char *write_mem(const ws_run_results *r, size_t *len) {
+  char *text = NULL;
+  FILE *f = open_memstream(&text, len);
+  cr_assert_not_null(f);
+  cr_assert_eq(ws_results_write_json_stream(r, f), 0);
+  cr_assert_eq(fclose(f), 0);
+  return text;
+}
+
+/* Reads text (which must be accepted), writes it, reads that and writes it
+ * again: both reads succeed and the two writes are the same bytes (the
+ * invariant of fuzz/results_json.c). Returns what the first read gave. */
+static void round_trip_text(const char *text, size_t len, ws_run_results *r) {
+  char err[512];
+  cr_assert_eq(ws_results_read_json_text("in", text, len, r, err, sizeof err),
+               0, "%s", err);
+  size_t na, nb;
+  char *a = write_mem(r, &na);
+  ws_run_results again;
+  cr_assert_eq(ws_results_read_json_text("a", a, na, &again, err, sizeof err),
+               0, "the reader refused what the writer wrote: %s\n%s", err, a);
+  char *b = write_mem(&again, &nb);
+  ws_results_free(&again);
+  cr_assert(na == nb && memcmp(a, b, na) == 0,
+            "a second round trip changed the text:\n%s\n%s", a, b);
+  free(a);
+  free(b);
+}
+
+/* v in every double field of the model (run and case duration_ms, t_ms,
+ * timeout_scale): what the writer writes reads back as v rounded to the
+ * 3 written decimals, and a second round trip changes nothing. */
+static void assert_double_round_trip(double v) {
+  ws_run_results w, r;
+  ws_results_init(&w);
+  w.duration_ms = v;
+  w.timeout_scale = v;
+  add_case(&w, "1.1", WS_VERDICT_PASS);
+  ws_case_result *c = &w.cases[0];
+  c->duration_ms = v;
+  c->wire_count = 1;
+  c->wire = calloc(1, sizeof *c->wire);
+  cr_assert_not_null(c->wire);
+  c->wire[0] = (ws_result_wire){.t_ms = v, .dir = "note"};
+  size_t len;
+  char *text = write_mem(&w, &len);
+  round_trip_text(text, len, &r);
+  double want = ws_json_double_as_written(v, 3);
+  cr_assert(isfinite(want));
+  cr_assert(r.duration_ms == want && !signbit(r.duration_ms) == !signbit(want),
+            "%.17g read back as %.17g", v, r.duration_ms);
+  cr_assert(r.cases[0].duration_ms == want, "%.17g", v);
+  cr_assert(r.cases[0].wire[0].t_ms == want, "%.17g", v);
+  /* A scale that is 0 as written is unknown, written as the default. */
+  cr_assert(r.timeout_scale == (want > 0 ? want : 1.0), "%.17g read as %.17g",
+            v, r.timeout_scale);
+  free(text);
+  ws_results_free(&w);
+  ws_results_free(&r);
+}
+
+Test(json_read, extreme_doubles_survive_a_round_trip) {
+  const double values[] = {
+      1e300,
+      1885555e55, /* the outside finding: wider than the writer's old buffer */
+      -1885555e55,
+      DBL_MAX,
+      -DBL_MAX,
+      4.9406564584124654e-324, /* the smallest denormal */
+      -4.9406564584124654e-324,
+      DBL_MIN,
+      -0.0,
+      1e-300,
+      0.0004, /* 0.0 at 3 decimals */
+      0.0005,
+      nextafter(0.0005, 0),
+      9007199254740993.0, /* 2^53 + 1: no double in between */
+      4211.5,
+      12.3456,
+  };
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+    assert_double_round_trip(values[i]);
+  /* Exact: a finite double is written in full, never cut short. */
+  cr_assert_eq(ws_json_double_as_written(1885555e55, 3), 1885555e55);
+  cr_assert_eq(ws_json_double_as_written(-DBL_MAX, 9), -DBL_MAX);
+  cr_assert(!signbit(ws_json_double_as_written(-0.0, 3)), "-0 is written 0");
+}
+
+/* Numbers as another tool may write them: an exponent is read (and written
+ * back in full), one that underflows reads as 0, one that overflows to
+ * infinity is refused with the member's name rather than read as inf. */
+Test(json_read, numbers_with_exponents_overflow_and_underflow) {
+  static const char finding[] = "{\"schema\":\"wsprobe-results/1\","
+                                "\"timeout_scale\":1885555e55,\"cases\":[]}";
+  ws_run_results r;
+  round_trip_text(finding, sizeof finding - 1, &r);
+  cr_assert_eq(r.timeout_scale, 1885555e55);
+  ws_results_free(&r);
+
+  static const char tiny[] =
+      "{\"schema\":\"wsprobe-results/1\",\"duration_ms\":1e-400,"
+      "\"timeout_scale\":-4.9e-324,\"cases\":[{\"id\":\"a\","
+      "\"verdict\":\"pass\",\"duration_ms\":-0,\"wire\":[{\"t_ms\":"
+      "2.2250738585072011e-308,\"dir\":\"tx\"}]}]}";
+  round_trip_text(tiny, sizeof tiny - 1, &r);
+  cr_assert_eq(r.duration_ms, 0);
+  cr_assert_eq(r.timeout_scale, -4.9e-324);
+  cr_assert_eq(r.cases[0].wire[0].t_ms, 2.2250738585072011e-308);
+  ws_results_free(&r);
+
+  const struct bad_doc overflow[] = {
+      {"{\"schema\": \"wsprobe-results/1\", \"timeout_scale\": 1e309, "
+       "\"cases\": []}",
+       "timeout_scale: a finite number expected"},
+      {"{\"schema\": \"wsprobe-results/1\", \"duration_ms\": "
+       "-1885555e999, \"cases\": []}",
+       "duration_ms: a finite number expected"},
+      {doc("{}", "[{\"id\": \"a\", \"verdict\": \"pass\", \"wire\": "
+                 "[{\"t_ms\": 1.8e308, \"dir\": \"tx\"}]}]"),
+       "t_ms: a finite number expected"},
+  };
+  for (size_t i = 0; i < sizeof overflow / sizeof overflow[0]; i++) {
+    char err[512] = "";
+    cr_assert_eq(read_doc(overflow[i].text, err, sizeof err), -1, "doc %zu", i);
+    cr_assert(strstr(err, overflow[i].message), "doc %zu: '%s' lacks '%s'", i,
+              err, overflow[i].message);
+  }
 }
 
 /* Every prefix of a valid document is refused cleanly (no crash, no leak

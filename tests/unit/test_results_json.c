@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,38 @@ Test(json, numbers) {
   cr_assert_str_eq(buf,
                    "[3.0, 3.142, 0.0, 0.0, null, 18446744073709551615, -5]\n");
   cr_assert(valid_json(buf));
+  free(buf);
+}
+
+/* A double wider than any fixed small buffer is written in full: cutting
+ * it left "1885...848." (a bare point, not JSON) or dropped digits. */
+Test(json, huge_and_tiny_doubles_written_in_full) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  ws_json w;
+  ws_json_init(&w, f);
+  ws_json_array_begin_inline(&w);
+  ws_json_double(&w, 1885555e55, 3);
+  ws_json_double(&w, -DBL_MAX, 9);
+  ws_json_double(&w, 4.9406564584124654e-324, 9);
+  ws_json_double(&w, -0.0, 0);
+  ws_json_double(&w, 1.0 / 0.0, 3);
+  ws_json_array_end(&w);
+  cr_assert_eq(ws_json_finish(&w), 0);
+  fclose(f);
+  cr_assert(valid_json(buf), "%s", buf);
+  cr_assert(!strncmp(buf,
+                     "[18855549999999999627733889228552104939571832178154"
+                     "258298830848.0, -17976931348623157",
+                     strlen("[18855549999999999627733889228552104939571832178"
+                            "154258298830848.0, -17976931348623157")),
+            "%s", buf);
+  /* -DBL_MAX: the sign, 309 digits and ".0", within the reader's bound. */
+  const char *neg = strstr(buf, ", -") + 2, *end = strchr(neg, ',');
+  cr_assert_eq(end - neg, 1 + 309 + 2);
+  cr_assert(end - neg <= WS_JSON_DOUBLE_MAX_CHARS);
+  cr_assert(!strcmp(end, ", 0.0, 0, null]\n"), "%s", end);
   free(buf);
 }
 
