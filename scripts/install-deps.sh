@@ -9,7 +9,7 @@ packages=(
   libssl-dev zlib1g-dev libcriterion-dev libwslay-dev
   python3 python3-pytest python3-websockets
   golang-go golang-github-gorilla-websocket-dev
-  chromium libxml2-utils afl++ llvm
+  chromium libxml2-utils afl++ llvm time
 )
 
 installed() {
