@@ -444,6 +444,41 @@ ParameterizedTest(size_t *index, malformed, strict) {
     cr_assert_neq(trace_a.ev[i].type, WS_FRAME_VIOLATION);
 }
 
+/* A header that arrives whole is judged straight from the caller's buffer,
+ * one that arrives in pieces from the decoder's own copy: a STRICT error must
+ * leave the same header readable, with the same bytes consumed, either way. */
+Test(malformed, strict_error_same_header_whole_or_bytewise) {
+  for (size_t i = 0; i < BAD_COUNT; i++) {
+    const bad_frame *b = &bad_frames[i];
+    if (b->err == 0)
+      continue;
+    ws_frame_decoder_config cfg = {b->sender, WS_POLICY_STRICT, 0,
+                                   b->max_frame_length};
+    ws_frame_decoder whole, bytewise;
+    uint8_t buf_w[16], buf_b[16];
+    memcpy(buf_w, b->in, b->len);
+    memcpy(buf_b, b->in, b->len);
+    ws_frame_decoder_init(&whole, &cfg);
+    ws_frame_decoder_init(&bytewise, &cfg);
+    size_t used_w, used_b = 0;
+    ws_frame_event ev;
+    cr_assert_eq(ws_frame_decode(&whole, buf_w, b->len, &used_w, &ev), -b->err,
+                 "row %zu", i);
+    int rc = 0;
+    for (size_t at = 0; at < b->len && rc >= 0; at++) {
+      size_t used;
+      rc = ws_frame_decode(&bytewise, buf_b + at, 1, &used, &ev);
+      used_b += used;
+    }
+    cr_assert_eq(rc, -b->err, "row %zu", i);
+    cr_assert_eq(used_w, b->at, "row %zu", i);
+    cr_assert_eq(used_b, b->at, "row %zu", i);
+    cr_assert(same_header(ws_frame_decoder_header(&whole),
+                          ws_frame_decoder_header(&bytewise)),
+              "row %zu", i);
+  }
+}
+
 ParameterizedTestParameters(malformed, observe) {
   return cr_make_param_array(size_t, index_params(bad_index, BAD_COUNT),
                              BAD_COUNT);
