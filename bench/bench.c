@@ -130,6 +130,7 @@ static const struct {
     {"frame_decode", bench_frame_decode},
     {"idle_conns", bench_idle_conns},
     {"catalogue", bench_catalogue},
+    {"run_rss", bench_run_rss},
 };
 
 static bool wanted(const char *name, int argc, char **argv) {

@@ -74,5 +74,6 @@ void bench_utf8(void);
 void bench_frame_decode(void);
 void bench_idle_conns(void);
 void bench_catalogue(void);
+void bench_run_rss(void);
 
 #endif

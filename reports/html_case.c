@@ -90,6 +90,12 @@ static void close_fact(FILE *out, const ws_case_result *c) {
 }
 
 static int wire(FILE *out, const ws_case_result *c, size_t index) {
+  if (c->wire_dropped)
+    fprintf(out,
+            "<p class=\"muted wire-dropped\">%llu bytes of this exchange are "
+            "not in the wire log (<code>--wire-max</code>, or the run's "
+            "report budget).</p>\n",
+            (unsigned long long)c->wire_dropped);
   if (c->wire_count == 0) {
     fputs("<p class=\"muted\">No wire log: it is kept for cases that did not "
           "pass (run with <code>--wire-all</code> to keep every case's).</p>\n",

@@ -174,6 +174,11 @@ static void details(FILE *out, const ws_case_result *c) {
   line(out, "expected", c->expected);
   line(out, "observed", c->observed);
   close_line(out, c);
+  if (c->wire_dropped)
+    fprintf(out,
+            "wire log: %llu bytes not recorded (--wire-max, or the run's "
+            "report budget)\n",
+            (unsigned long long)c->wire_dropped);
 }
 
 static void outcome_element(FILE *out, const char *element,

@@ -117,6 +117,15 @@ static void verdict_table(FILE *out, const ws_run_results *r) {
     fprintf(out, "| %s | %zu |\n", ws_verdict_name(column_order[i]),
             r->counts[column_order[i]]);
   fputc('\n', out);
+  size_t cut;
+  uint64_t dropped;
+  ws_results_wire_dropped(r, &cut, &dropped);
+  if (cut)
+    fprintf(out,
+            "Wire logs: %zu case%s recorded only part of the exchange; "
+            "%llu bytes are not in the logs (`--wire-max`, and the run's "
+            "report budget).\n\n",
+            cut, cut == 1 ? "" : "s", (unsigned long long)dropped);
 }
 
 static const char *area_of(const ws_case_result *c) {

@@ -5,6 +5,18 @@
 
 void ws_results_init(ws_run_results *r) { memset(r, 0, sizeof *r); }
 
+void ws_results_wire_dropped(const ws_run_results *r, size_t *cases,
+                             uint64_t *bytes) {
+  *cases = 0;
+  *bytes = 0;
+  for (size_t i = 0; i < r->case_count; i++) {
+    if (r->cases[i].wire_dropped == 0)
+      continue;
+    (*cases)++;
+    *bytes += r->cases[i].wire_dropped;
+  }
+}
+
 int ws_results_add(ws_run_results *r, ws_case_result *c) {
   if (r->case_count == r->case_cap) {
     size_t cap = r->case_cap ? r->case_cap * 2 : 64;

@@ -68,6 +68,9 @@ typedef struct ws_run_results {
 } ws_run_results;
 
 void ws_results_init(ws_run_results *r);
+/* How many cases' wire logs left bytes out, and how many bytes in all. */
+void ws_results_wire_dropped(const ws_run_results *r, size_t *cases,
+                             uint64_t *bytes);
 /* Takes ownership of *c's heap fields (c is zeroed). 0 or -1 (ENOMEM). */
 int ws_results_add(ws_run_results *r, ws_case_result *c);
 void ws_case_result_free(ws_case_result *c);

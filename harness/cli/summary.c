@@ -81,6 +81,14 @@ void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
     fprintf(out, "interrupted: %zu of %zu selected cases finished\n",
             r->case_count, r->selected);
   fprintf(out, "done in %.1f s\n", r->duration_ms / 1000.0);
+  size_t cut;
+  uint64_t dropped;
+  ws_results_wire_dropped(r, &cut, &dropped);
+  if (cut)
+    fprintf(out,
+            "wire logs: %zu case%s cut, %llu bytes not recorded (--wire-max, "
+            "the run's report budget)\n",
+            cut, cut == 1 ? "" : "s", (unsigned long long)dropped);
   print_failures(out, r, lines);
   if (json_path)
     fprintf(out, "\nresults: %s\n", json_path);
