@@ -1,10 +1,12 @@
 /* One table for every error the codec and the server can report.
  *
- * Each row: X(NAME, CLOSE_CODE, HTTP_STATUS, "message").
+ * Each row: X(NAME, CLOSE_CODE, HTTP_STATUS, "rfc", "message").
  *   CLOSE_CODE  the WebSocket close code an endpoint sends when it fails the
  *               connection for this reason (0: not a wire error).
  *   HTTP_STATUS the status a server answers a refused handshake with (0: not
  *               a handshake error).
+ *   rfc         the rule the error breaks, as a reason names it ("RFC 6455
+ *               5.1"); "" for limits and errors that break no rule.
  *
  * Functions return 0 on success or the NEGATED enum value on error
  * (`return -WS_E_RESERVED_OPCODE;`), the errno convention; every accessor
@@ -16,75 +18,95 @@
 
 #define WS_ERROR_TABLE(X)                                                      \
   /* generic */                                                                \
-  X(WS_E_NOMEM, 1011, 500, "out of memory")                                    \
-  X(WS_E_INVALID_ARGUMENT, 0, 0, "invalid argument")                           \
-  X(WS_E_BUFFER_TOO_SMALL, 0, 0, "output buffer too small")                    \
-  X(WS_E_STATE, 0, 0, "operation not valid in the current state")              \
+  X(WS_E_NOMEM, 1011, 500, "", "out of memory")                                \
+  X(WS_E_INVALID_ARGUMENT, 0, 0, "", "invalid argument")                       \
+  X(WS_E_BUFFER_TOO_SMALL, 0, 0, "", "output buffer too small")                \
+  X(WS_E_STATE, 0, 0, "", "operation not valid in the current state")          \
   /* framing, RFC 6455 5.2 */                                                  \
-  X(WS_E_RESERVED_BITS, 1002, 0, "RSV bit set without a negotiated extension") \
-  X(WS_E_RESERVED_OPCODE, 1002, 0, "reserved opcode")                          \
-  X(WS_E_UNMASKED_FRAME, 1002, 0, "frame from a client is not masked")         \
-  X(WS_E_MASKED_FRAME, 1002, 0, "frame from a server is masked")               \
-  X(WS_E_LENGTH_TOP_BIT, 1002, 0,                                              \
+  X(WS_E_RESERVED_BITS, 1002, 0, "RFC 6455 5.2",                               \
+    "RSV bit set without a negotiated extension")                              \
+  X(WS_E_RESERVED_OPCODE, 1002, 0, "RFC 6455 5.2", "reserved opcode")          \
+  X(WS_E_UNMASKED_FRAME, 1002, 0, "RFC 6455 5.1",                              \
+    "frame from a client is not masked")                                       \
+  X(WS_E_MASKED_FRAME, 1002, 0, "RFC 6455 5.1",                                \
+    "frame from a server is masked")                                           \
+  X(WS_E_LENGTH_TOP_BIT, 1002, 0, "RFC 6455 5.2",                              \
     "64-bit payload length has its most significant bit set")                  \
-  X(WS_E_NON_MINIMAL_LENGTH, 1002, 0,                                          \
+  X(WS_E_NON_MINIMAL_LENGTH, 1002, 0, "RFC 6455 5.2",                          \
     "payload length not in its minimal encoding")                              \
-  X(WS_E_CONTROL_TOO_LONG, 1002, 0,                                            \
+  X(WS_E_CONTROL_TOO_LONG, 1002, 0, "RFC 6455 5.5",                            \
     "control frame payload longer than 125 bytes")                             \
-  X(WS_E_CONTROL_FRAGMENTED, 1002, 0, "control frame with FIN clear")          \
-  X(WS_E_FRAME_TOO_BIG, 1009, 0, "frame larger than the configured limit")     \
+  X(WS_E_CONTROL_FRAGMENTED, 1002, 0, "RFC 6455 5.5",                          \
+    "control frame with FIN clear")                                            \
+  X(WS_E_FRAME_TOO_BIG, 1009, 0, "", "frame larger than the configured limit") \
   /* messages, RFC 6455 5.4, 5.6, 8.1 */                                       \
-  X(WS_E_UNEXPECTED_CONTINUATION, 1002, 0,                                     \
+  X(WS_E_UNEXPECTED_CONTINUATION, 1002, 0, "RFC 6455 5.4",                     \
     "continuation frame with no message in progress")                          \
-  X(WS_E_EXPECTED_CONTINUATION, 1002, 0,                                       \
+  X(WS_E_EXPECTED_CONTINUATION, 1002, 0, "RFC 6455 5.4",                       \
     "new data frame while a fragmented message is in progress")                \
-  X(WS_E_MESSAGE_TOO_BIG, 1009, 0, "message larger than the configured limit") \
-  X(WS_E_TOO_MANY_FRAGMENTS, 1009, 0,                                          \
+  X(WS_E_MESSAGE_TOO_BIG, 1009, 0, "",                                         \
+    "message larger than the configured limit")                                \
+  X(WS_E_TOO_MANY_FRAGMENTS, 1009, 0, "",                                      \
     "message has more fragments than the configured limit")                    \
-  X(WS_E_INVALID_UTF8, 1007, 0, "text message is not valid UTF-8")             \
-  X(WS_E_FRAME_AFTER_CLOSE, 1002, 0, "frame received after a close frame")     \
+  X(WS_E_INVALID_UTF8, 1007, 0, "RFC 6455 8.1",                                \
+    "text message is not valid UTF-8")                                         \
+  X(WS_E_FRAME_AFTER_CLOSE, 1002, 0, "RFC 6455 5.5.1",                         \
+    "frame received after a close frame")                                      \
   /* closing, RFC 6455 5.5.1, 7.4 */                                           \
-  X(WS_E_CLOSE_PAYLOAD_1_BYTE, 1002, 0, "close frame with a 1-byte payload")   \
-  X(WS_E_CLOSE_CODE_INVALID, 1002, 0, "close code not valid on the wire")      \
-  X(WS_E_CLOSE_REASON_UTF8, 1007, 0, "close reason is not valid UTF-8")        \
+  X(WS_E_CLOSE_PAYLOAD_1_BYTE, 1002, 0, "RFC 6455 5.5.1",                      \
+    "close frame with a 1-byte payload")                                       \
+  X(WS_E_CLOSE_CODE_INVALID, 1002, 0, "RFC 6455 7.4.1",                        \
+    "close code not valid on the wire")                                        \
+  X(WS_E_CLOSE_REASON_UTF8, 1007, 0, "RFC 6455 5.5.1",                         \
+    "close reason is not valid UTF-8")                                         \
   /* HTTP/1.1 message syntax, RFC 7230 */                                      \
-  X(WS_E_HTTP_SYNTAX, 0, 400, "malformed HTTP message")                        \
-  X(WS_E_HTTP_HEADER_TOO_LARGE, 0, 431, "header block larger than the limit")  \
-  X(WS_E_HTTP_TOO_MANY_HEADERS, 0, 431, "more header fields than the limit")   \
-  X(WS_E_HTTP_VERSION, 0, 400, "HTTP version is not 1.1 or later")             \
+  X(WS_E_HTTP_SYNTAX, 0, 400, "RFC 7230 3", "malformed HTTP message")          \
+  X(WS_E_HTTP_HEADER_TOO_LARGE, 0, 431, "",                                    \
+    "header block larger than the limit")                                      \
+  X(WS_E_HTTP_TOO_MANY_HEADERS, 0, 431, "",                                    \
+    "more header fields than the limit")                                       \
+  X(WS_E_HTTP_VERSION, 0, 400, "RFC 6455 4.2.1",                               \
+    "HTTP version is not 1.1 or later")                                        \
   /* opening handshake, server side, RFC 6455 4.2.1 */                         \
-  X(WS_E_HS_METHOD, 0, 405, "method is not GET")                               \
-  X(WS_E_HS_TARGET, 0, 400, "request-target is not origin or absolute form")   \
-  X(WS_E_HS_NO_HOST, 0, 400, "Host header missing or repeated")                \
-  X(WS_E_HS_NO_UPGRADE, 0, 400, "Upgrade header lacks the websocket token")    \
-  X(WS_E_HS_NO_CONNECTION_UPGRADE, 0, 400,                                     \
+  X(WS_E_HS_METHOD, 0, 405, "RFC 6455 4.2.1", "method is not GET")             \
+  X(WS_E_HS_TARGET, 0, 400, "RFC 6455 4.2.1",                                  \
+    "request-target is not origin or absolute form")                           \
+  X(WS_E_HS_NO_HOST, 0, 400, "RFC 6455 4.2.1",                                 \
+    "Host header missing or repeated")                                         \
+  X(WS_E_HS_NO_UPGRADE, 0, 400, "RFC 6455 4.2.1",                              \
+    "Upgrade header lacks the websocket token")                                \
+  X(WS_E_HS_NO_CONNECTION_UPGRADE, 0, 400, "RFC 6455 4.2.1",                   \
     "Connection header lacks the upgrade token")                               \
-  X(WS_E_HS_NO_KEY, 0, 400, "Sec-WebSocket-Key missing")                       \
-  X(WS_E_HS_BAD_KEY, 0, 400,                                                   \
+  X(WS_E_HS_NO_KEY, 0, 400, "RFC 6455 4.2.1", "Sec-WebSocket-Key missing")     \
+  X(WS_E_HS_BAD_KEY, 0, 400, "RFC 6455 4.2.1",                                 \
     "Sec-WebSocket-Key is not the base64 of 16 bytes")                         \
-  X(WS_E_HS_DUPLICATE_KEY, 0, 400, "Sec-WebSocket-Key repeated")               \
-  X(WS_E_HS_VERSION, 0, 426, "Sec-WebSocket-Version is not 13")                \
-  X(WS_E_HS_BAD_PROTOCOL_HEADER, 0, 400,                                       \
+  X(WS_E_HS_DUPLICATE_KEY, 0, 400, "RFC 6455 4.2.1",                           \
+    "Sec-WebSocket-Key repeated")                                              \
+  X(WS_E_HS_VERSION, 0, 426, "RFC 6455 4.2.1",                                 \
+    "Sec-WebSocket-Version is not 13")                                         \
+  X(WS_E_HS_BAD_PROTOCOL_HEADER, 0, 400, "RFC 6455 4.2.1",                     \
     "Sec-WebSocket-Protocol is not a list of tokens")                          \
-  X(WS_E_HS_BAD_EXTENSION_HEADER, 0, 400,                                      \
+  X(WS_E_HS_BAD_EXTENSION_HEADER, 0, 400, "RFC 6455 9.1",                      \
     "Sec-WebSocket-Extensions does not follow RFC 6455 9.1")                   \
-  X(WS_E_HS_TIMEOUT, 0, 408, "handshake not completed before the deadline")    \
+  X(WS_E_HS_TIMEOUT, 0, 408, "",                                               \
+    "handshake not completed before the deadline")                             \
   /* opening handshake, client side, RFC 6455 4.1 */                           \
-  X(WS_E_HS_RESPONSE_STATUS, 0, 0, "response status is not 101")               \
-  X(WS_E_HS_RESPONSE_UPGRADE, 0, 0,                                            \
+  X(WS_E_HS_RESPONSE_STATUS, 0, 0, "RFC 6455 4.2.2",                           \
+    "response status is not 101")                                              \
+  X(WS_E_HS_RESPONSE_UPGRADE, 0, 0, "RFC 6455 4.2.2",                          \
     "response Upgrade header is not websocket")                                \
-  X(WS_E_HS_RESPONSE_CONNECTION, 0, 0,                                         \
+  X(WS_E_HS_RESPONSE_CONNECTION, 0, 0, "RFC 6455 4.2.2",                       \
     "response Connection header lacks upgrade")                                \
-  X(WS_E_HS_RESPONSE_ACCEPT, 0, 0,                                             \
+  X(WS_E_HS_RESPONSE_ACCEPT, 0, 0, "RFC 6455 4.2.2",                           \
     "response Sec-WebSocket-Accept missing or wrong")                          \
-  X(WS_E_HS_RESPONSE_PROTOCOL, 0, 0,                                           \
+  X(WS_E_HS_RESPONSE_PROTOCOL, 0, 0, "RFC 6455 4.2.2",                         \
     "response selects a subprotocol that was not offered")                     \
-  X(WS_E_HS_RESPONSE_EXTENSION, 0, 0,                                          \
+  X(WS_E_HS_RESPONSE_EXTENSION, 0, 0, "RFC 6455 4.2.2, 9.1",                   \
     "response selects an extension or parameter that was not offered")
 
 enum ws_error {
   WS_OK = 0,
-#define WS_ERROR_ENUM_ROW(name, close, http, msg) name,
+#define WS_ERROR_ENUM_ROW(name, close, http, rfc, msg) name,
   WS_ERROR_TABLE(WS_ERROR_ENUM_ROW)
 #undef WS_ERROR_ENUM_ROW
       WS_E__COUNT
@@ -98,5 +120,7 @@ const char *ws_error_message(int err);
 uint16_t ws_error_close_code(int err);
 /* HTTP status to refuse a handshake with, or 0. */
 int ws_error_http_status(int err);
+/* The rule the error breaks ("RFC 6455 5.1"), or "". */
+const char *ws_error_rfc(int err);
 
 #endif

@@ -23,7 +23,8 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 $(WARNINGS) -MMD -MP -g -O1 -fno-omit-frame-pointer \
                 $(FUZZ_SAN)
 FUZZ_LIB_SRC := $(CODEC_SRC) server/conn.c \
-                $(wildcard harness/util/arena.c harness/case/case_names.c \
+                $(wildcard harness/util/arena.c harness/util/buf.c \
+                  harness/case/case_names.c harness/case/case_derive.c \
                   harness/case/case_parse*.c harness/case/catalogue.c \
                   harness/case/payload.c harness/util/prng.c reports/verdict.c \
                   reports/json*.c reports/results.c reports/atomic_file.c \

@@ -405,6 +405,22 @@ static int read_header(reader *r, ws_jref root, ws_run_results *res) {
   return 0;
 }
 
+/* "target_lost": null or {"since_ms", "cases"}. */
+static int read_target_lost(reader *r, ws_jref root, ws_run_results *res) {
+  ws_jref t = ws_jdoc_get(r->d, root, "target_lost");
+  if (t == WS_JNONE || ws_jdoc_type(r->d, t) == WS_JNULL)
+    return 0;
+  if (ws_jdoc_type(r->d, t) != WS_JOBJECT)
+    return bad(r, "target_lost: an object or null expected");
+  uint64_t cases;
+  if (get_number(r, t, "since_ms", &res->target_lost_ms) ||
+      get_uint(r, t, "cases", SIZE_MAX, &cases))
+    return -1;
+  res->target_lost = true;
+  res->target_lost_cases = (size_t)cases;
+  return 0;
+}
+
 static int read_cases(reader *r, ws_jref root, ws_run_results *res) {
   ws_jref cases = ws_jdoc_get(r->d, root, "cases");
   if (cases == WS_JNONE || ws_jdoc_type(r->d, cases) != WS_JARRAY)
@@ -450,7 +466,8 @@ static int check_summary(reader *r, ws_jref root, const ws_run_results *res) {
 static int read_document(reader *r, ws_run_results *out) {
   ws_jref root = 0;
   if (check_schema(r, root) || read_header(r, root, out) ||
-      read_cases(r, root, out) || check_summary(r, root, out))
+      read_target_lost(r, root, out) || read_cases(r, root, out) ||
+      check_summary(r, root, out))
     return -1;
   return 0;
 }

@@ -15,6 +15,11 @@
  *   "selected": 310,                    cases selected to run
  *   "summary": {"total": 0, "pass": 0, "non_strict": 0, "informational": 0,
  *               "unimplemented": 0, "fail": 0, "error": 0},
+ *   "target_lost": null | {"since_ms": 1234.5, "cases": 476},
+ *                                       the target stopped answering that
+ *                                       long after the start; "cases" were
+ *                                       left unrun (reason_code
+ *                                       "target-unavailable")
  *   "areas": {"framing": {<same keys as summary>}, ...},
  *   "cases": [
  *     {"id": "2.5", "title": "...", "area": "pings", "rfc": "6455#5.5",
@@ -90,6 +95,21 @@ static void write_areas(ws_json *w, const ws_run_results *r) {
     ws_json_key(w, area);
     write_counts(w, counts);
   }
+  ws_json_object_end(w);
+}
+
+/* null, or when the target stopped answering and the cases it left unrun
+ * (those whose reason_code is "target-unavailable"). */
+static void write_target_lost(ws_json *w, const ws_run_results *r) {
+  if (!r->target_lost) {
+    ws_json_null(w);
+    return;
+  }
+  ws_json_object_begin_inline(w);
+  ws_json_key(w, "since_ms");
+  ws_json_double(w, r->target_lost_ms, 1);
+  ws_json_key(w, "cases");
+  ws_json_uint(w, r->target_lost_cases);
   ws_json_object_end(w);
 }
 
@@ -196,6 +216,8 @@ static int write_document(FILE *out, const ws_run_results *r) {
   ws_json_uint(&w, r->selected > r->case_count ? r->selected : r->case_count);
   ws_json_key(&w, "summary");
   write_counts(&w, r->counts);
+  ws_json_key(&w, "target_lost");
+  write_target_lost(&w, r);
   ws_json_key(&w, "areas");
   write_areas(&w, r);
   ws_json_key(&w, "cases");

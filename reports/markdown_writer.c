@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Cases named in the "target stopped answering" line. */
+#define MAX_LISTED_LOST 10
 #define WS_MARKDOWN_MAX_FAILED 50
 /* A table cell longer than this is cut (at a character boundary): a PR
  * comment has a size limit and a reason is meant to be one line. */
@@ -109,6 +111,28 @@ static void title_line(FILE *out, const ws_run_results *r) {
     md_text(out, r->started_at, 40);
   }
   fputs("\n\n", out);
+}
+
+/* Said once, near the top: the cases after it are errors, not findings. */
+static void target_lost_line(FILE *out, const ws_run_results *r) {
+  if (!r->target_lost)
+    return;
+  fprintf(out,
+          "**The target stopped answering** about %.1f s into the run: %zu "
+          "case%s could not be run (error, `target-unavailable`)",
+          r->target_lost_ms / 1000.0, r->target_lost_cases,
+          r->target_lost_cases == 1 ? "" : "s");
+  size_t listed = 0;
+  for (size_t i = 0; i < r->case_count && listed < MAX_LISTED_LOST; i++) {
+    const ws_case_result *c = &r->cases[i];
+    if (!c->reason_code || strcmp(c->reason_code, "target-unavailable") != 0)
+      continue;
+    fputs(listed++ ? ", " : ": ", out);
+    md_text(out, c->id ? c->id : "?", MAX_CELL_BYTES);
+  }
+  if (r->target_lost_cases > listed)
+    fprintf(out, " and %zu more", r->target_lost_cases - listed);
+  fputs(".\n\n", out);
 }
 
 static void verdict_table(FILE *out, const ws_run_results *r) {
@@ -203,6 +227,7 @@ static void failed_table(FILE *out, const ws_run_results *r) {
 static int write_document(FILE *out, const void *ctx) {
   const ws_run_results *r = ctx;
   title_line(out, r);
+  target_lost_line(out, r);
   verdict_table(out, r);
   area_table(out, r);
   failed_table(out, r);

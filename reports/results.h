@@ -61,6 +61,12 @@ typedef struct ws_run_results {
   size_t selected;      /* cases selected to run (>= case_count when
                            interrupted; 0: unknown) */
   size_t counts[WS_VERDICT_COUNT];
+  /* The target stopped answering during the run: from when (ms after the
+   * start) and how many cases it left unrun (their reason code is
+   * "target-unavailable"). */
+  bool target_lost;
+  double target_lost_ms;
+  size_t target_lost_cases;
   size_t case_count, case_cap;
   ws_case_result *cases;
   FILE *wire_spill; /* wire logs of finished cases (reports/wire_spill.h),

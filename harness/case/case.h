@@ -89,6 +89,7 @@ enum ws_pred_kind {
   WS_PRED_HEADER,    /* name, optional value */
   WS_PRED_NO_HEADER, /* name */
   WS_PRED_ALIVE,
+  WS_PRED_LAST_PONG, /* the pong for the latest ping marked echo arrived */
 };
 
 #define WS_CODE_SET_MAX 16
@@ -121,7 +122,9 @@ typedef struct ws_alternative { /* predicates joined by & */
 
 typedef struct ws_outcome { /* one <expect> line */
   enum ws_verdict grade;
-  const char *text; /* the condition as written, for "expected" in reports */
+  const char *text;    /* the condition as written, for "expected" in reports */
+  const char *because; /* `because "..."`: the reason when this line decides
+                          a verdict other than pass, or NULL */
   int line;
   size_t count; /* alternatives joined by | */
   ws_alternative *alts;
@@ -146,7 +149,16 @@ typedef struct ws_case {
   /* Derived by the parser for the runner: */
   bool uses_alive;    /* some predicate needs the liveness probe */
   bool raw_handshake; /* first step is REQUEST */
+  /* The opening handshake is the case's subject (it opens with its own
+   * `request` or `handshake`, or an expectation reads the HTTP response):
+   * otherwise the handshake is only the way in, and a target that never
+   * completes it never got the case (cases/FORMAT.md, global rules). */
+  bool about_handshake;
 } ws_case;
+
+/* Sets the derived flags (uses_alive, raw_handshake, about_handshake) from
+ * the steps and the outcome lines: call after either changes. */
+void ws_case_derive(ws_case *c);
 
 const char *ws_case_level_name(enum ws_case_level level);
 /* "frame", "fragmented", ... as in the enum comments; "unknown" otherwise. */

@@ -43,6 +43,7 @@ const char *ws_pred_kind_name(enum ws_pred_kind kind) {
       [WS_PRED_HEADER] = "header",
       [WS_PRED_NO_HEADER] = "no-header",
       [WS_PRED_ALIVE] = "alive",
+      [WS_PRED_LAST_PONG] = "last-pong",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";

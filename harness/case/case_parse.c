@@ -222,19 +222,6 @@ static int expect_tag(ws_parser *p, ws_src *src, const ws_case *c,
   return 0;
 }
 
-static void derive(ws_case *c) {
-  size_t first = 0; /* `chop` steps may precede the opening step */
-  while (first < c->step_count && c->steps[first].kind == WS_STEP_CHOP)
-    first++;
-  c->raw_handshake =
-      first < c->step_count && c->steps[first].kind == WS_STEP_REQUEST;
-  for (size_t o = 0; o < c->outcome_count; o++)
-    for (size_t a = 0; a < c->outcomes[o].count; a++)
-      for (size_t i = 0; i < c->outcomes[o].alts[a].count; i++)
-        if (c->outcomes[o].alts[a].preds[i].kind == WS_PRED_ALIVE)
-          c->uses_alive = true;
-}
-
 static int parse_case_blocks(ws_parser *p, ws_src *src, int info_line_no);
 
 /* One case, from just after its <info> line to its </expect>. */
@@ -266,7 +253,7 @@ static int parse_case_blocks(ws_parser *p, ws_src *src, int info_line_no) {
       expect_tag(p, src, c, "<expect>", &line) < 0 ||
       ws_parse_expect(p, src, c, line) < 0)
     return -1;
-  derive(c);
+  ws_case_derive(c);
   char msg[160];
   if (p->accept && p->accept(p->user, c, msg, sizeof msg) < 0)
     return ws_parse_fail(p, c->line, "%s", msg);

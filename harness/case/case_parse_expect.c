@@ -4,6 +4,7 @@
 
 #include "codec/hooks.h"
 
+#include <stddef.h>
 #include <string.h>
 
 typedef struct outcome_vec {
@@ -45,7 +46,8 @@ static const struct {
              {"upgraded", WS_PRED_UPGRADED, false},
              {"header", WS_PRED_HEADER, true},
              {"no-header", WS_PRED_NO_HEADER, true},
-             {"alive", WS_PRED_ALIVE, false}};
+             {"alive", WS_PRED_ALIVE, false},
+             {"last-pong", WS_PRED_LAST_PONG, false}};
 
 static ws_cursor trim(const char *b, const char *e) {
   ws_cursor c = {b, e};
@@ -265,6 +267,32 @@ static int condition(pred_ctx *x, ws_cursor cond, ws_outcome *o) {
   }
 }
 
+/* A line may end with `because "TEXT"`: the reason a report gives when that
+ * line decides the verdict (a fail names the rule the target broke). The
+ * text is plain (no escapes) and may not hold a double quote. */
+static int because_clause(ws_parser *p, int line, ws_cursor *cond,
+                          ws_outcome *o) {
+  static const char key[] = "because \"";
+  const size_t klen = sizeof key - 1;
+  if (cond->end - cond->p < (ptrdiff_t)klen + 3 || cond->end[-1] != '"')
+    return 0;
+  const char *found = NULL; /* the last "because \"" after a blank */
+  for (const char *q = cond->p + 1; q + klen < cond->end; q++)
+    if ((q[-1] == ' ' || q[-1] == '\t') && memcmp(q, key, klen) == 0)
+      found = q;
+  if (!found)
+    return 0;
+  const char *text = found + klen;
+  size_t len = (size_t)(cond->end - 1 - text);
+  if (len == 0 || memchr(text, '"', len))
+    return ws_parse_fail(p, line, "because needs one \"quoted reason\"");
+  o->because = ws_parse_strdup(p, line, text, len);
+  if (!o->because)
+    return -1;
+  *cond = trim(cond->p, found);
+  return 0;
+}
+
 static int outcome_line(ws_parser *p, const ws_case *c, const ws_line *ln,
                         ws_outcome *o) {
   char shown[48];
@@ -284,6 +312,8 @@ static int outcome_line(ws_parser *p, const ws_case *c, const ws_line *ln,
   o->grade = grades[g].grade;
   o->line = ln->no;
   ws_cursor cond = trim(cur.p, cur.end);
+  if (because_clause(p, ln->no, &cond, o) < 0)
+    return -1;
   if (cond.p == cond.end)
     return ws_parse_fail(p, ln->no, "'%s' needs a condition", grades[g].name);
   o->text = ws_parse_strdup(p, ln->no, cond.p, (size_t)(cond.end - cond.p));

@@ -429,6 +429,13 @@ static void put_outcome(tbuf *b, const ws_outcome *o) {
       put_pred(b, &o->alts[a].preds[i]);
     }
   }
+  if (o->because) {
+    if (strpbrk(o->because, "\"\r\n"))
+      fail(b, "a because text holds a quote or a line break");
+    puts_(b, " because \"");
+    puts_(b, o->because);
+    puts_(b, "\"");
+  }
   puts_(b, "\n");
 }
 
@@ -577,6 +584,8 @@ static bool same_outcome(diff *d, size_t i, const ws_outcome *a,
                          const ws_outcome *b) {
   if (a->grade != b->grade || a->count != b->count)
     return differ(d, "outcome %zu: grade or alternatives", i + 1);
+  if (!same_str(a->because, b->because))
+    return differ(d, "outcome %zu: because", i + 1);
   for (size_t k = 0; k < a->count; k++) {
     if (a->alts[k].count != b->alts[k].count)
       return differ(d, "outcome %zu: predicates of alternative %zu", i + 1,
@@ -599,7 +608,8 @@ static bool same_info(diff *d, const ws_case *a, const ws_case *b) {
     return differ(d, "%s: <info> text fields", a->id);
   if (a->timeout_ms != b->timeout_ms || a->serial != b->serial)
     return differ(d, "%s: timeout or serial", a->id);
-  if (a->uses_alive != b->uses_alive || a->raw_handshake != b->raw_handshake)
+  if (a->uses_alive != b->uses_alive || a->raw_handshake != b->raw_handshake ||
+      a->about_handshake != b->about_handshake)
     return differ(d, "%s: derived flags", a->id);
   return true;
 }

@@ -117,6 +117,20 @@ static void keep_within_budget(struct test_run *t, ws_case_result *r) {
   (void)ws_wire_spill(&t->results, r); /* on failure it stays in memory */
 }
 
+/* Under t->lock. The first case the target left unrun marks when it stopped
+ * answering (the start of that case, ms into the run); the terminal,
+ * summary.md and results.json say it once. */
+static void note_target_lost(struct test_run *t, const ws_case_result *r) {
+  if (!r->reason_code || strcmp(r->reason_code, "target-unavailable") != 0)
+    return;
+  ws_run_results *res = &t->results;
+  double at = (double)(ws_now_ms() - t->t0) - r->duration_ms;
+  if (!res->target_lost || at < res->target_lost_ms)
+    res->target_lost_ms = at > 0 ? at : 0;
+  res->target_lost = true;
+  res->target_lost_cases++;
+}
+
 static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   struct test_run *t = ctx;
   ws_case_result r = {0};
@@ -129,6 +143,7 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
 
   pthread_mutex_lock(&t->lock);
   keep_within_budget(t, &r);
+  note_target_lost(t, &r);
   size_t at = t->results.case_count, ci = index_of(t, c);
   if (t->span && ci < t->case_count) {
     t->span[2 * ci + 1] = test_since_t0(t);
@@ -347,7 +362,24 @@ static void install_signals(void) {
 static int run_cases(struct test_run *t, ws_run_options *run,
                      const char *target) {
   char err[512];
-  if (ws_run_preflight(run, err, sizeof err) != 0) {
+  switch (ws_run_preflight(run, err, sizeof err)) {
+  case WS_PREFLIGHT_OK:
+    break;
+  case WS_PREFLIGHT_INVALID_101:
+    /* A conformance failure, not a run that cannot be done: every case that
+     * needs the handshake fails with the reason, and the reports say so. */
+    fprintf(stderr,
+            "wsprobe: test: %s: %s; running the catalogue: every case that "
+            "needs the opening handshake will fail\n",
+            target, err);
+    break;
+  case WS_PREFLIGHT_REFUSED:
+    fprintf(stderr,
+            "wsprobe: test: %s: %s to a valid opening handshake (check the "
+            "URL's path, or give the headers it needs with --header)\n",
+            target, err);
+    return WS_EXIT_USAGE;
+  case WS_PREFLIGHT_UNREACHABLE:
     fprintf(stderr, "wsprobe: test: %s: %s\n", target, err);
     return WS_EXIT_USAGE;
   }

@@ -81,6 +81,12 @@ void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
     fprintf(out, "interrupted: %zu of %zu selected cases finished\n",
             r->case_count, r->selected);
   fprintf(out, "done in %.1f s\n", r->duration_ms / 1000.0);
+  if (r->target_lost)
+    fprintf(out,
+            "the target stopped answering %.1f s into the run: %zu case%s "
+            "could not be run (error, target-unavailable)\n",
+            r->target_lost_ms / 1000.0, r->target_lost_cases,
+            r->target_lost_cases == 1 ? "" : "s");
   size_t cut;
   uint64_t dropped;
   ws_results_wire_dropped(r, &cut, &dropped);

@@ -20,7 +20,9 @@ bool ws_grade_reply_matches(const ws_reply *r, const ws_obs_event *ev,
   uint64_t full = is_message && ev->full_len > ev->len ? ev->full_len : ev->len;
   if (is_message && ev->opcode != r->opcode)
     return false;
-  if (full != r->len || ev->len > r->len)
+  /* A message kept only in part cannot be shown to match: no claim of an
+   * echo is made on bytes that were not compared. */
+  if (full != r->len || ev->len != r->len)
     return false;
   return ev->len == 0 || memcmp(ev->data, r->ptr, ev->len) == 0;
 }
@@ -130,6 +132,16 @@ static bool failed_at(const ws_grade_ctx *g, size_t *steps_started) {
   return false;
 }
 
+bool ws_grade_last_pong_in(const ws_grade_ctx *g) {
+  if (g->exp.pong_count == 0)
+    return false;
+  const ws_reply *last = &g->exp.pongs[g->exp.pong_count - 1];
+  for (size_t i = 0; i < g->pong_count; i++)
+    if (ws_grade_reply_matches(last, g->pongs[i], false))
+      return true;
+  return false;
+}
+
 bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
   const ws_observation *obs = g->obs;
   size_t at;
@@ -137,7 +149,8 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
   case WS_PRED_OTHERWISE:
     return true;
   case WS_PRED_ECHO:
-    return all_echoed(g->exp.msgs, g->exp.msg_count, g->msgs, g->msg_count,
+    return g->msg_total == g->msg_count && g->pong_total == g->pong_count &&
+           all_echoed(g->exp.msgs, g->exp.msg_count, g->msgs, g->msg_count,
                       true) &&
            all_echoed(g->exp.pongs, g->exp.pong_count, g->pongs, g->pong_count,
                       false);
@@ -147,9 +160,11 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
            subsequence(g->exp.pongs, g->exp.pong_count, g->pongs, g->pong_count,
                        false);
   case WS_PRED_MESSAGES:
-    return g->msg_count >= p->min && g->msg_count <= p->max;
+    return g->msg_total >= p->min && g->msg_total <= p->max;
   case WS_PRED_PONGS:
-    return g->pong_count >= p->min && g->pong_count <= p->max;
+    return g->pong_total >= p->min && g->pong_total <= p->max;
+  case WS_PRED_LAST_PONG:
+    return ws_grade_last_pong_in(g);
   case WS_PRED_CLOSE:
     return close_matches(g, &p->codes);
   case WS_PRED_NO_CLOSE:
@@ -202,6 +217,9 @@ static int ctx_init(ws_grade_ctx *g, const ws_case *c,
   if (!g->msgs || !g->pongs ||
       ws_expected_build(c, c->step_count, &g->exp) != 0)
     return -1;
+  g->msg_total = obs->kind_total[WS_OBS_MESSAGE];
+  g->pong_total = obs->kind_total[WS_OBS_PONG];
+  g->ping_count = obs->kind_total[WS_OBS_PING];
   for (size_t i = 0; i < obs->event_count; i++) {
     const ws_obs_event *ev = &obs->events[i];
     switch (ev->kind) {
@@ -212,7 +230,6 @@ static int ctx_init(ws_grade_ctx *g, const ws_case *c,
       g->pongs[g->pong_count++] = ev;
       break;
     case WS_OBS_PING:
-      g->ping_count++;
       break;
     case WS_OBS_CLOSE:
       if (!g->close)
@@ -368,8 +385,10 @@ static bool is_otherwise(const ws_outcome *o) {
   return false;
 }
 
-static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
-                                 ws_buf *reason) {
+/* Returns the line that held, or NULL. */
+static const ws_outcome *set_verdict_by_lines(const ws_grade_ctx *g,
+                                              ws_case_result *out,
+                                              ws_buf *reason) {
   const ws_case *c = g->c;
   const ws_outcome *matched = NULL;
   for (size_t i = 0; i < c->outcome_count && !matched; i++)
@@ -378,18 +397,29 @@ static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
   out->verdict = matched ? matched->grade : WS_VERDICT_FAIL;
   if (out->verdict == WS_VERDICT_PASS) {
     out->reason_code = strdup("");
-    return;
+    return matched;
   }
   const ws_outcome *ref = reference_line(c);
   const char *code;
-  if (ref && ref != matched) {
+  if (matched && matched->because) {
+    /* The case says why in its own words; what missed the pass line, when
+     * there is one, follows in brackets. */
+    ws_buf_puts(reason, matched->because);
+    code = "matched-line";
+    if (ref && ref != matched && ref->grade == WS_VERDICT_PASS) {
+      ws_buf missed = {0};
+      code = explain_pass_line(g, ref, &missed);
+      ws_buf_printf(reason, " (%s)", ws_buf_str(&missed));
+      ws_buf_free(&missed);
+    }
+  } else if (ref && ref != matched) {
     code = explain_pass_line(g, ref, reason);
   } else {
     code = matched ? "matched-line" : "no-match";
     if (!matched)
       ws_buf_puts(reason, "no expectation line matched");
   }
-  if (matched &&
+  if (matched && !matched->because &&
       !(matched->grade == WS_VERDICT_FAIL && is_otherwise(matched))) {
     bool explained = reason->len > 0;
     ws_buf_printf(reason, "%smatched %s: ", explained ? " (" : "",
@@ -403,22 +433,26 @@ static void set_verdict_by_lines(const ws_grade_ctx *g, ws_case_result *out,
     code = "no-match";
   }
   out->reason_code = strdup(code);
+  return matched;
 }
 
-/* The first violation's message; a repeat of it is counted, other kinds
- * are named after it ("...; also: text message is not valid UTF-8"). */
+/* The first violation's message and the rule it breaks; a repeat of it is
+ * counted, other kinds are named after it ("...; also: text message is not
+ * valid UTF-8"). */
 static void violation_reason(const ws_grade_ctx *g, ws_buf *reason) {
   const ws_observation *obs = g->obs;
   int first = g->violation->violation;
   size_t repeats = 0, others = 0;
   bool named[WS_E__COUNT + 1] = {false}; /* linear: a peer may flood */
   ws_buf_puts(reason, ws_error_message(first));
+  if (*ws_error_rfc(first))
+    ws_buf_printf(reason, " (%s)", ws_error_rfc(first));
   for (size_t i = 0; i < obs->event_count; i++)
     if (obs->events[i].kind == WS_OBS_VIOLATION &&
         obs->events[i].violation == first)
       repeats++;
   if (repeats > 1)
-    ws_buf_printf(reason, " (%zu times)", repeats);
+    ws_buf_printf(reason, ", %zu times", repeats);
   for (size_t i = 0; i < obs->event_count; i++) {
     const ws_obs_event *ev = &obs->events[i];
     int v = ev->violation > 0 && ev->violation < WS_E__COUNT ? ev->violation
@@ -433,25 +467,89 @@ static void violation_reason(const ws_grade_ctx *g, ws_buf *reason) {
     ws_buf_printf(reason, "; and %zu more kinds", others - 2);
 }
 
-/* The global rules of FORMAT.md, in order of precedence: the harness could
- * not run the case; the peer broke the protocol; the lines; the TCP close
+static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
+  out->verdict = v;
+  out->reason_code = strdup(code);
+}
+
+/* The case never reached its subject: the connection could not be made, or
+ * the opening handshake (only the way in for this case) never completed.
+ * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
+ * server answered with a 101 that breaks RFC 6455, which is a failure of
+ * its own. True when it decided the verdict. */
+static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
+                           ws_buf *reason) {
+  const ws_observation *obs = g->obs;
+  if (obs->harness_error) {
+    set(out, WS_VERDICT_ERROR,
+        obs->connect_error ? "target-unavailable" : "harness");
+    ws_buf_puts(reason, obs->harness_error);
+    return true;
+  }
+  if (g->c->about_handshake || obs->upgraded)
+    return false;
+  if (!obs->response_complete) {
+    set(out, WS_VERDICT_ERROR, "target-unavailable");
+    if (obs->peer_closed_tcp)
+      ws_buf_printf(reason,
+                    "the target %s the connection before answering the "
+                    "opening handshake: the case could not be run",
+                    obs->peer_reset ? "reset" : "closed");
+    else if (obs->upgrade_error)
+      ws_buf_printf(reason,
+                    "the target's answer to the opening handshake is not "
+                    "HTTP (%s): the case could not be run",
+                    ws_error_message(obs->upgrade_error));
+    else
+      ws_buf_puts(reason, "no answer to the opening handshake before the "
+                          "case deadline: the case could not be run");
+    return true;
+  }
+  if (obs->status == 101) {
+    set(out, WS_VERDICT_FAIL, "handshake-invalid");
+    ws_buf_printf(reason, "the 101 response is invalid: %s (%s)",
+                  ws_error_message(obs->upgrade_error),
+                  *ws_error_rfc(obs->upgrade_error)
+                      ? ws_error_rfc(obs->upgrade_error)
+                      : "RFC 6455 4.2.2");
+    return true;
+  }
+  set(out, WS_VERDICT_ERROR, "handshake-refused");
+  ws_buf_printf(reason,
+                "the target refused the opening handshake with HTTP %d: the "
+                "case could not be run",
+                obs->status);
+  return true;
+}
+
+/* A fail names the rule it is about: the line's own `because` does, else
+ * the case's rfc field is added. */
+static void name_the_rule(const ws_grade_ctx *g, const ws_outcome *matched,
+                          ws_case_result *out, ws_buf *reason) {
+  if (out->verdict != WS_VERDICT_FAIL || (matched && matched->because))
+    return;
+  if (g->c->rfc && *g->c->rfc && !strstr(ws_buf_str(reason), "RFC ")) {
+    ws_buf_puts(reason, " (");
+    ws_grade_rfc_text(reason, g->c->rfc);
+    ws_buf_puts(reason, ")");
+  }
+}
+
+/* The global rules of FORMAT.md, in order of precedence: the case never got
+ * to its subject; the peer broke the protocol; the lines; the TCP close
  * order downgrade of a pass. */
 static void set_verdict(const ws_grade_ctx *g, ws_case_result *out,
                         ws_buf *reason) {
   const ws_observation *obs = g->obs;
-  if (obs->harness_error) {
-    out->verdict = WS_VERDICT_ERROR;
-    out->reason_code = strdup("harness");
-    ws_buf_puts(reason, obs->harness_error);
+  if (handshake_gate(g, out, reason))
     return;
-  }
   if (g->violation) {
-    out->verdict = WS_VERDICT_FAIL;
-    out->reason_code = strdup("violation");
+    set(out, WS_VERDICT_FAIL, "violation");
     violation_reason(g, reason);
     return;
   }
-  set_verdict_by_lines(g, out, reason);
+  const ws_outcome *matched = set_verdict_by_lines(g, out, reason);
+  name_the_rule(g, matched, out, reason);
   if (out->verdict == WS_VERDICT_PASS && obs->closing_handshake &&
       !obs->peer_closed_first) {
     out->verdict = WS_VERDICT_NON_STRICT;

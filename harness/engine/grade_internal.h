@@ -22,11 +22,13 @@ typedef struct ws_grade_ctx {
   const ws_case *c;
   const ws_observation *obs;
   ws_expected exp;
-  const ws_obs_event **msgs; /* MESSAGE events in order */
+  const ws_obs_event **msgs; /* MESSAGE events kept, in order */
   size_t msg_count;
-  const ws_obs_event **pongs; /* PONG events in order */
+  const ws_obs_event **pongs; /* PONG events kept, in order */
   size_t pong_count;
-  size_t ping_count;
+  /* Every one that arrived, kept or not (observation.h bounds what is
+   * kept): counts are graded on these. */
+  size_t msg_total, pong_total, ping_count;
   const ws_obs_event *close;     /* the first CLOSE event, or NULL */
   const ws_obs_event *violation; /* the first VIOLATION, or NULL */
   size_t violation_count;
@@ -35,6 +37,9 @@ typedef struct ws_grade_ctx {
 bool ws_grade_reply_matches(const ws_reply *r, const ws_obs_event *ev,
                             bool is_message);
 bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p);
+/* The pong answering the latest ping marked echo arrived (RFC 6455 5.5.3:
+ * a peer may answer only the most recent ping). */
+bool ws_grade_last_pong_in(const ws_grade_ctx *g);
 
 /* ---- words ---- */
 
@@ -54,6 +59,10 @@ typedef struct ws_explanation {
 } ws_explanation;
 void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
                       ws_explanation *out);
+
+/* A case's rfc field for a sentence: "6455#5.5, 7692#7.2.1" becomes
+ * "RFC 6455 5.5, RFC 7692 7.2.1". */
+void ws_grade_rfc_text(ws_buf *b, const char *rfc);
 
 /* The compact account of what happened ("status 101; 1 message ..."). */
 void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b);

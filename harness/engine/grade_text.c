@@ -104,6 +104,9 @@ void ws_grade_pred_text(ws_buf *b, const ws_predicate *p) {
   case WS_PRED_ALIVE:
     ws_buf_puts(b, "alive");
     break;
+  case WS_PRED_LAST_PONG:
+    ws_buf_puts(b, "last-pong");
+    break;
   }
 }
 
@@ -391,6 +394,10 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
       no_close_fact(g, &out->fact);
     }
     break;
+  case WS_PRED_LAST_PONG:
+    out->code = "last-pong-missing";
+    ws_buf_puts(&out->fact, "the latest ping marked echo got no pong");
+    break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
     ws_buf_puts(&out->fact,
@@ -416,10 +423,10 @@ void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
     explain_echo(g, p->kind == WS_PRED_PARTIAL_ECHO, out);
     break;
   case WS_PRED_MESSAGES:
-    explain_count(p, g->msg_count, "message", "messages", out);
+    explain_count(p, g->msg_total, "message", "messages", out);
     break;
   case WS_PRED_PONGS:
-    explain_count(p, g->pong_count, "pong", "pongs", out);
+    explain_count(p, g->pong_total, "pong", "pongs", out);
     break;
   case WS_PRED_CLOSE:
     explain_close(g, p, out);
@@ -439,26 +446,45 @@ void ws_grade_explain(const ws_grade_ctx *g, const ws_predicate *p,
   }
 }
 
+void ws_grade_rfc_text(ws_buf *b, const char *rfc) {
+  /* "6455#5.5, 7692#7.2.1": numbers, '#', '.', ',' and blanks. */
+  bool start = true;
+  for (const char *p = rfc; *p; p++) {
+    if (*p == ',') {
+      ws_buf_puts(b, ", ");
+      start = true;
+    } else if (*p == ' ' || *p == '\t') {
+      continue;
+    } else {
+      if (start)
+        ws_buf_puts(b, "RFC ");
+      start = false;
+      ws_buf_putc(b, *p == '#' ? ' ' : (uint8_t)*p);
+    }
+  }
+}
+
 /* ---- observed ---- */
 
 static void observed_replies(const ws_grade_ctx *g, ws_buf *b) {
-  if (g->msg_count == 1) {
+  if (g->msg_total == 1 && g->msg_count == 1) {
     ws_buf_puts(b, "; 1 message (");
     message_desc(b, g->msgs[0]->opcode, g->msgs[0]->data, g->msgs[0]->len,
                  event_len(g->msgs[0]));
     ws_buf_puts(b, ")");
-  } else if (g->msg_count > 1) {
+  } else if (g->msg_total > 1) {
     uint64_t total = 0;
     for (size_t i = 0; i < g->msg_count; i++)
       total += event_len(g->msgs[i]);
-    ws_buf_printf(b, "; %zu messages (%llu bytes in all)", g->msg_count,
-                  (unsigned long long)total);
+    ws_buf_printf(b, "; %zu messages (%llu bytes in all%s)", g->msg_total,
+                  (unsigned long long)total,
+                  g->msg_total > g->msg_count ? " of those kept" : "");
   }
   if (g->pong_count == 1) {
     ws_buf_puts(b, "; pong ");
     ws_grade_quote(b, g->pongs[0]->data, g->pongs[0]->len, 24);
-  } else if (g->pong_count > 1) {
-    ws_buf_printf(b, "; %zu pongs", g->pong_count);
+  } else if (g->pong_total > 1) {
+    ws_buf_printf(b, "; %zu pongs", g->pong_total);
   }
   if (g->ping_count)
     ws_buf_printf(b, "; %zu %s from the peer (answered)", g->ping_count,

@@ -118,6 +118,7 @@ typedef struct ws_session {
   uint64_t tx_remaining;
   bool tx_boundary; /* everything written so far ends on a frame end */
   bool shutdown_wanted, shutdown_done;
+  bool replies_dead; /* a write of our replies timed out: no more replies */
 
   /* Control. */
   size_t steps_started;

@@ -19,6 +19,8 @@
 
 bool session_writing(const ws_session *s) { return s->out_pos < s->out.len; }
 
+static void drop_replies(ws_session *s);
+
 /* Appends "; note" to a joined note, bounded. */
 static void join_note(ws_session *s, ws_buf *joined, const char *note) {
   if (!note || joined->len >= NOTE_JOIN_MAX)
@@ -125,6 +127,12 @@ void session_abandon_write(ws_session *s, const char *why) {
   if (s->out_until >= s->deadline)
     s->obs->deadline_hit = true;
   s->stop_steps = true;
+  if (!s->out_is_step) {
+    /* The peer stopped taking our replies: nothing more of ours will go
+     * (another try would only time out again). */
+    s->replies_dead = true;
+    drop_replies(s);
+  }
   ws_buf_clear(&s->out);
   s->out_pos = s->piece_pos = 0;
 }
@@ -245,7 +253,7 @@ static bool pad_to_boundary(ws_session *s) {
 
 bool session_start_replies(ws_session *s) {
   if (s->replies.len == 0 || s->fatal || s->obs->send_error != 0 ||
-      session_writing(s) || s->shutdown_done)
+      session_writing(s) || s->shutdown_done || s->replies_dead)
     return false;
   if (!s->tx_boundary) {
     /* Pongs wait for the step to finish its frame; a close reply after the

@@ -437,8 +437,19 @@ static bool step_once(ws_session *s) {
   return false;
 }
 
+/* More steps of the machine than any case can take between two events: a
+ * bug would otherwise spin here forever. */
+#define ADVANCE_GUARD 1000000
+
 void session_advance(ws_session *s) {
-  while (s->phase != PHASE_DONE) {
+  for (long turns = 0; s->phase != PHASE_DONE; turns++) {
+    if (turns == ADVANCE_GUARD) {
+      (void)ws_obs_set_error(s->obs, "internal error: the case engine "
+                                     "made no progress");
+      s->fatal = true;
+      s->phase = PHASE_DONE;
+      return;
+    }
     if (session_writing(s)) {
       if (!past(s, s->out_until))
         return;

@@ -19,13 +19,6 @@ typedef struct mini {
   unsigned attempts, max;
 } mini;
 
-static bool derive_raw(const ws_step *s, size_t n) {
-  size_t i = 0;
-  while (i < n && s[i].kind == WS_STEP_CHOP)
-    i++;
-  return i < n && s[i].kind == WS_STEP_REQUEST;
-}
-
 /* Runs the predicate on cand[0..n); true (and cand becomes cur) when the
  * finding still shows. */
 static bool try_cand(mini *m, size_t n) {
@@ -35,7 +28,7 @@ static bool try_cand(mini *m, size_t n) {
   ws_case c = m->base;
   c.steps = m->cand;
   c.step_count = n;
-  c.raw_handshake = derive_raw(m->cand, n);
+  ws_case_derive(&c);
   if (!m->pred(&c, m->ctx))
     return false;
   ws_step *t = m->cur;
@@ -103,6 +96,6 @@ int ws_minimize(const ws_case *c, ws_minimize_pred pred, void *ctx,
   remove_chunks(&m, 1);
   out->steps = m.cur;
   out->step_count = m.n;
-  out->raw_handshake = derive_raw(m.cur, m.n);
+  ws_case_derive(out);
   return (int)m.attempts;
 }

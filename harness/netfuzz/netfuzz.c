@@ -362,13 +362,6 @@ static void fill_info(ws_case *out, const char *id, uint32_t timeout_ms) {
   out->timeout_ms = timeout_ms;
 }
 
-static bool derive_raw(const ws_case *c) {
-  size_t i = 0;
-  while (i < c->step_count && c->steps[i].kind == WS_STEP_CHOP)
-    i++;
-  return i < c->step_count && c->steps[i].kind == WS_STEP_REQUEST;
-}
-
 int ws_netfuzz_next(ws_netfuzz *f, ws_arena *arena, const char *id,
                     ws_case *out, char *what, size_t cap) {
   /* Room for the mutations to grow the case before it is cut to size. */
@@ -399,6 +392,8 @@ int ws_netfuzz_next(ws_netfuzz *f, ws_arena *arena, const char *id,
   fill_info(out, id, f->timeout_ms);
   out->steps = g.v;
   out->step_count = g.n;
-  out->raw_handshake = derive_raw(out);
-  return ws_netfuzz_set_outcomes(out, arena, false);
+  int rc = ws_netfuzz_set_outcomes(out, arena, false);
+  if (rc == 0)
+    ws_case_derive(out);
+  return rc;
 }

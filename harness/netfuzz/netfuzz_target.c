@@ -112,7 +112,8 @@ int ws_fuzz_target_open(const ws_fuzz_target_options *o, ws_fuzz_target **out,
   t->o = *o;
   t->run.timeout_scale = o->timeout_scale;
   t->run.seed = o->seed;
-  if (start(t, err, cap) != 0 || ws_run_preflight(&t->run, err, cap) != 0) {
+  if (start(t, err, cap) != 0 ||
+      ws_run_preflight(&t->run, err, cap) != WS_PREFLIGHT_OK) {
     ws_fuzz_target_close(t);
     return -1;
   }

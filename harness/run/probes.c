@@ -81,7 +81,8 @@ static void explain(const ws_observation *obs, double timeout_ms, char *err,
   }
 }
 
-int ws_run_preflight(const ws_run_options *options, char *err, size_t cap) {
+enum ws_preflight ws_run_preflight(const ws_run_options *options, char *err,
+                                   size_t cap) {
   ws_step step;
   frame_step(&step, WS_OP_CLOSE, close_1000, sizeof close_1000);
   ws_case c;
@@ -89,12 +90,17 @@ int ws_run_preflight(const ws_run_options *options, char *err, size_t cap) {
   ws_observation obs;
   ws_observation_init(&obs);
   ws_run_case(&c, options, &obs);
-  int rc = 0;
+  enum ws_preflight rc = WS_PREFLIGHT_OK;
   if (!obs.upgraded) {
     double scale = options->timeout_scale > 0 ? options->timeout_scale : 1.0;
     scale = scale < 0.1 ? 0.1 : scale;
     explain(&obs, PREFLIGHT_TIMEOUT_MS * scale, err, cap);
-    rc = -1;
+    if (obs.harness_error || !obs.response_complete)
+      rc = WS_PREFLIGHT_UNREACHABLE;
+    else if (obs.status != 101)
+      rc = WS_PREFLIGHT_REFUSED;
+    else
+      rc = WS_PREFLIGHT_INVALID_101;
   }
   ws_observation_free(&obs);
   return rc;

@@ -35,9 +35,18 @@ typedef struct ws_run_options {
 void ws_run_case(const ws_case *c, const ws_run_options *options,
                  ws_observation *obs);
 
-/* A plain handshake and close, before any case: 0, or -1 with a reason
- * (unreachable, refused, not a WebSocket server). */
-int ws_run_preflight(const ws_run_options *options, char *err, size_t cap);
+/* What a plain handshake and close, before any case, found. */
+enum ws_preflight {
+  WS_PREFLIGHT_OK,
+  WS_PREFLIGHT_UNREACHABLE, /* no TCP connection, or no HTTP response */
+  WS_PREFLIGHT_REFUSED,     /* an HTTP response other than 101 */
+  WS_PREFLIGHT_INVALID_101, /* a 101 that breaks RFC 6455: the run goes on,
+                               and the cases that need the handshake fail */
+};
+
+/* The preflight; err receives a one-line reason for anything but OK. */
+enum ws_preflight ws_run_preflight(const ws_run_options *options, char *err,
+                                   size_t cap);
 
 /* Liveness probe: a new connection, handshake, one short echo, close.
  * 1 alive, 0 not. */

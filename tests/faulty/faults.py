@@ -33,9 +33,7 @@ FAULTS = {
     "unoffered-protocol": ("handshake", "sends Sec-WebSocket-Protocol: chat when none was offered"),
     "accept-unknown-extension": ("handshake", "lists every offered extension in the response"),
     "unoffered-extension": ("handshake", "sends permessage-deflate when no extension was offered"),
-    "drop-pipelined": ("handshake", "discards bytes received after the request (pipelined frames)"),
     "hang-on-large-headers": ("handshake", "over-large header blocks: keeps reading, never answers"),
-    "crlf-only": ("handshake", "header block must end in CRLFCRLF: waits forever on bare LF"),
     # -- framing (5.1-5.3) ----------------------------------------------------
     "accept-unmasked": ("framing", "accepts unmasked client frames"),
     "mask-server-frames": ("framing", "masks the frames it sends"),

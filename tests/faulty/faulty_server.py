@@ -13,7 +13,13 @@ Each --fault NAME (repeatable) breaks exactly one rule family; the catalogue
 of faults is FAULTS below (and tests/faulty/README.md).
 
     faulty_server.py --port 0 [--fault NAME ...] [--healthy-first N]
+                     [--die-after N | --reset-after N]
     -> prints "listening on ws://127.0.0.1:PORT/" and serves until SIGTERM.
+
+--die-after N and --reset-after N are not rule faults but availability: the
+server exits (every connection with it) once it has accepted N connections,
+or resets every connection after the Nth before reading a byte of it. They
+show how a client reports a target that stops answering mid-run.
 
 Every read has a deadline and every buffer a bound: nothing here can hang a
 test run or grow without limit.
@@ -470,17 +476,12 @@ class Connection:
         elif not exts and "unoffered-extension" in self.f:
             resp.append("Sec-WebSocket-Extensions: permessage-deflate")
         self.send(("\r\n".join(resp) + "\r\n\r\n").encode())
-        if "drop-pipelined" in self.f:
-            self.buf.clear()
         return True
 
     def find_header_end(self) -> tuple[int, int]:
         """Offset and length of the blank line ending the header block;
-        bare LF line ends are accepted (RFC 7230 3.5 MAY), unless the fault
-        crlf-only."""
+        bare LF line ends are accepted (RFC 7230 3.5 MAY)."""
         crlf = self.buf.find(b"\r\n\r\n")
-        if "crlf-only" in self.f:
-            return crlf, 4
         lf = self.buf.find(b"\n\n")
         mixed = self.buf.find(b"\n\r\n")
         cands = [(i, n) for i, n in ((crlf, 4), (lf, 2), (mixed, 3)) if i >= 0]
@@ -785,7 +786,14 @@ class Connection:
             self.closed = True
 
 
-def serve(host: str, port: int, faults: set[str], healthy_first: int = 0) -> None:
+def reset(sock: socket.socket) -> None:
+    """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def serve(host: str, port: int, faults: set[str], healthy_first: int = 0,
+          die_after: int = 0, reset_after: int = 0) -> None:
     lsock = socket.create_server((host, port), backlog=128)
     lsock.settimeout(0.5)
     stop = threading.Event()
@@ -816,8 +824,17 @@ def serve(host: str, port: int, faults: set[str], healthy_first: int = 0) -> Non
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         accepted += 1
+        if reset_after and accepted > reset_after:
+            reset(sock)
+            continue
         conn = Connection(sock, faults if accepted > healthy_first else set(), log)
         threading.Thread(target=conn.run, daemon=True).start()
+        if die_after and accepted >= die_after:
+            # Let that last connection start, then go away as a crash would:
+            # every open connection ends with the process.
+            time.sleep(0.05)
+            lsock.close()
+            os._exit(0)
     lsock.close()
 
 
@@ -830,6 +847,10 @@ def main(argv=None) -> int:
     ap.add_argument("--healthy-first", type=int, default=0, metavar="N",
                     help="serve the first N connections without the faults (so a "
                          "client's preflight handshake gets through)")
+    ap.add_argument("--die-after", type=int, default=0, metavar="N",
+                    help="exit once N connections were accepted (a server that dies)")
+    ap.add_argument("--reset-after", type=int, default=0, metavar="N",
+                    help="reset every connection after the Nth, unread")
     ap.add_argument("--list-faults", action="store_true")
     args = ap.parse_args(argv)
     if args.list_faults:
@@ -841,7 +862,8 @@ def main(argv=None) -> int:
         ap.error(f"unknown fault(s) {unknown}; known: {', '.join(FAULTS)}")
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         ap.error("loopback only")
-    serve(args.host, args.port, set(args.fault), args.healthy_first)
+    serve(args.host, args.port, set(args.fault), args.healthy_first,
+          args.die_after, args.reset_after)
     return 0
 
 

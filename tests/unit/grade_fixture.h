@@ -117,8 +117,15 @@ static inline void tc_line(tcase *t, enum ws_verdict grade, const char *text,
     int n = va_arg(ap, int);
     alt->preds = &t->preds[t->npreds];
     alt->count = (size_t)n;
-    for (int i = 0; i < n; i++)
-      t->preds[t->npreds++] = va_arg(ap, ws_predicate);
+    for (int i = 0; i < n; i++) {
+      ws_predicate p = va_arg(ap, ws_predicate);
+      /* As the parser derives it (case/case.h about_handshake). */
+      if (p.kind == WS_PRED_STATUS || p.kind == WS_PRED_NO_RESPONSE ||
+          p.kind == WS_PRED_UPGRADED || p.kind == WS_PRED_HEADER ||
+          p.kind == WS_PRED_NO_HEADER)
+        t->c.about_handshake = true;
+      t->preds[t->npreds++] = p;
+    }
     o->count++;
   }
   va_end(ap);
@@ -148,10 +155,18 @@ static inline void to_init(tobs *t) {
 static inline ws_obs_event *to_event(tobs *t, enum ws_obs_event_kind kind,
                                      size_t steps) {
   ws_obs_event *e = &t->ev[t->o.event_count++];
+  t->o.kind_total[kind]++;
   e->kind = kind;
   e->steps_started = steps;
   e->t_ms = 1.0 + (double)t->o.event_count;
   return e;
+}
+
+/* Recounts kind_total after a test cut event_count by hand. */
+static inline void to_recount(tobs *t) {
+  memset(t->o.kind_total, 0, sizeof t->o.kind_total);
+  for (size_t i = 0; i < t->o.event_count; i++)
+    t->o.kind_total[t->o.events[i].kind]++;
 }
 
 static inline void to_msg(tobs *t, uint8_t op, const char *data) {

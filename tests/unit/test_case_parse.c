@@ -825,3 +825,44 @@ Test(case_steps, many_labels_are_indexed) {
   bad(text, "x.case:4009: duplicate label 's12' (first at line 21)");
   free(text);
 }
+
+/* ---- because, last-pong, derived flags ---- */
+
+Test(case_expect, because_gives_a_line_its_reason) {
+  const ws_case *c =
+      ok(CASE("ping \"a\" echo\n",
+              "pass echo\n"
+              "non-strict partial-echo & last-pong because \"only the latest "
+              "(RFC 6455 5.5.3)\"\n"
+              "fail otherwise because \"a ping went unanswered: RFC 6455 "
+              "5.5.2\"\n"));
+  cr_assert_null(c->outcomes[0].because);
+  cr_assert_str_eq(c->outcomes[1].because, "only the latest (RFC 6455 5.5.3)");
+  cr_assert_str_eq(c->outcomes[1].text, "partial-echo & last-pong");
+  cr_assert_eq(pred(c, 1, 0, 1)->kind, WS_PRED_LAST_PONG);
+  cr_assert_str_eq(c->outcomes[2].because,
+                   "a ping went unanswered: RFC 6455 5.5.2");
+  cr_assert_eq(pred(c, 2, 0, 0)->kind, WS_PRED_OTHERWISE);
+}
+
+Test(case_expect, because_needs_one_plain_quoted_reason) {
+  bad(CASE("text \"x\"\n", "fail otherwise because \"\"\n"),
+      "x.case:12: because needs one \"quoted reason\"");
+  bad(CASE("text \"x\"\n", "fail otherwise because \"a \"b\" c\"\n"),
+      "x.case:12: because needs one \"quoted reason\"");
+  /* Not at the end of the line: not a because clause but a predicate. */
+  bad(CASE("text \"x\"\n", "fail otherwise because \"a\" echo\n"),
+      "x.case:12: 'otherwise' takes no argument, found 'because \"a\" echo'");
+}
+
+Test(case_expect, the_handshake_is_a_cases_subject_when_it_says_so) {
+  const ws_case *c =
+      ok(CASE("text \"x\" echo\n", "pass echo\nfail otherwise\n"));
+  cr_assert_not(c->about_handshake);
+  c = ok(CASE("handshake protocols=\"a\"\n", "pass echo\nfail otherwise\n"));
+  cr_assert(c->about_handshake);
+  c = ok(CASE("text \"x\"\n", "pass status 4xx\nfail otherwise\n"));
+  cr_assert(c->about_handshake);
+  c = ok(CASE("text \"x\"\n", "pass echo & no-header X\nfail otherwise\n"));
+  cr_assert(c->about_handshake);
+}

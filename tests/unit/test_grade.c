@@ -25,7 +25,8 @@ Test(grade, echo_missing) {
   to_msg(&o, WS_OP_TEXT, "one");
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "echo-missing");
-  cr_assert_str_eq(R.reason, "expected 3 messages echoed, got 1");
+  cr_assert_str_eq(R.reason,
+                   "expected 3 messages echoed, got 1 (RFC 6455 5.2)");
 }
 
 Test(grade, echo_mismatch) {
@@ -38,7 +39,7 @@ Test(grade, echo_mismatch) {
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "echo-mismatch");
   cr_assert_str_eq(R.reason, "message 2 differs: expected text, 3 bytes "
-                             "'two', got text, 3 bytes 'tw0'");
+                             "'two', got text, 3 bytes 'tw0' (RFC 6455 5.2)");
 }
 
 Test(grade, echo_wrong_type_fails) {
@@ -60,7 +61,7 @@ Test(grade, echo_extra_message) {
   to_msg(&o, WS_OP_TEXT, "one");
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "echo-unexpected");
-  cr_assert_str_eq(R.reason, "expected 1 message echoed, got 2");
+  cr_assert_str_eq(R.reason, "expected 1 message echoed, got 2 (RFC 6455 5.2)");
 }
 
 Test(grade, echo_assembles_frame_steps) {
@@ -124,7 +125,7 @@ Test(grade, ping_echo_needs_same_pong) {
   to_init(&o);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "echo-missing");
-  cr_assert_str_eq(R.reason, "expected 1 pong echoed, got 0");
+  cr_assert_str_eq(R.reason, "expected 1 pong echoed, got 0 (RFC 6455 5.2)");
   to_pong(&o, "abc");
   grade(&t, &o);
   assert_verdict(WS_VERDICT_PASS, "");
@@ -142,7 +143,7 @@ Test(grade, peer_pings_ignored) {
   assert_verdict(WS_VERDICT_PASS, "");
 }
 
-Test(grade, cut_message_compares_prefix_and_length) {
+Test(grade, a_message_kept_in_part_never_matches) {
   tcase t;
   tobs o;
   echo_case(&t, 1);
@@ -150,7 +151,8 @@ Test(grade, cut_message_compares_prefix_and_length) {
   to_msg(&o, WS_OP_TEXT, "on");
   o.ev[0].full_len = 3; /* the observation kept 2 of 3 bytes */
   grade(&t, &o);
-  assert_verdict(WS_VERDICT_PASS, "");
+  /* Its last byte was never compared: no echo is claimed on it. */
+  assert_verdict(WS_VERDICT_FAIL, "echo-mismatch");
   o.ev[0].full_len = 4;
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "echo-mismatch");
@@ -214,7 +216,8 @@ Test(grade, close_code_pass_and_wrong_code) {
   to_close(&o, 1000, "", 1);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "close-code");
-  cr_assert_str_eq(R.reason, "expected close 1002, got close 1000");
+  cr_assert_str_eq(R.reason,
+                   "expected close 1002, got close 1000 (RFC 6455 5.2)");
 }
 
 Test(grade, close_empty_is_non_strict) {
@@ -253,9 +256,9 @@ Test(grade, no_close_before_deadline) {
   o.o.duration_ms = 2000;
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "no-close");
-  cr_assert_str_eq(R.reason,
-                   "expected close 1002, the peer neither sent a close frame "
-                   "nor closed TCP before the deadline (2000 ms)");
+  cr_assert_str_eq(
+      R.reason, "expected close 1002, the peer neither sent a close frame "
+                "nor closed TCP before the deadline (2000 ms) (RFC 6455 5.2)");
 }
 
 Test(grade, close_sets_valid_any) {
@@ -354,11 +357,12 @@ Test(grade, status_classes_and_lists) {
   o.o.status = 101;
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "status");
-  cr_assert_str_eq(R.reason, "expected status 4xx, got 101");
+  cr_assert_str_eq(R.reason, "expected status 4xx, got 101 (RFC 6455 5.2)");
   o.o.response_complete = false;
   grade(&t, &o);
-  cr_assert_str_eq(R.reason,
-                   "expected status 4xx, got no complete HTTP response");
+  cr_assert_str_eq(
+      R.reason,
+      "expected status 4xx, got no complete HTTP response (RFC 6455 5.2)");
   /* "status 400,405" */
   t.preds[0] = p_status(400, 0);
   t.preds[0].codes.codes[t.preds[0].codes.count++] = 405;
@@ -370,7 +374,7 @@ Test(grade, status_classes_and_lists) {
   cr_assert_str_eq(R.expected, "status 400,405");
   o.o.status = 404;
   grade(&t, &o);
-  cr_assert_str_eq(R.reason, "expected status 400,405, got 404");
+  cr_assert_str_eq(R.reason, "expected status 400,405, got 404 (RFC 6455 5.2)");
 }
 
 Test(grade, no_response_and_upgraded) {
@@ -410,7 +414,7 @@ Test(grade, header_compare_case_insensitive_trimmed) {
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "header");
   cr_assert_str_eq(R.reason, "expected header Sec-WebSocket-Version=13, got "
-                             "sec-websocket-version: 8, 13");
+                             "sec-websocket-version: 8, 13 (RFC 6455 5.2)");
   t.preds[0].value = NULL; /* presence only */
   t.outs[0].text = "header Sec-WebSocket-Version";
   grade(&t, &o);
@@ -440,7 +444,7 @@ Test(grade, header_token_in_a_comma_list) {
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "header");
   cr_assert_str_eq(R.reason, "expected header Sec-WebSocket-Version~13, got "
-                             "Sec-WebSocket-Version: 8,7");
+                             "Sec-WebSocket-Version: 8,7 (RFC 6455 5.2)");
   o.hd[0].value = "130, 113"; /* an element, not a substring */
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "header");
@@ -460,7 +464,7 @@ Test(grade, no_header) {
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "header");
   cr_assert_str_eq(R.reason, "expected no-header Sec-WebSocket-Protocol, got "
-                             "sec-websocket-PROTOCOL: chat");
+                             "sec-websocket-PROTOCOL: chat (RFC 6455 5.2)");
 }
 
 Test(grade, alive) {
@@ -495,6 +499,7 @@ Test(grade, message_and_pong_counts) {
   grade(&t, &o);
   assert_verdict(WS_VERDICT_PASS, "");
   o.o.event_count = 3;
+  to_recount(&o);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_NON_STRICT, "pongs");
   cr_assert_str_eq(R.reason, "expected 10 pongs, got 3 (matched non-strict: "
@@ -513,13 +518,13 @@ Test(grade, violation_overrides_pass) {
   to_event(&o, WS_OBS_VIOLATION, 1)->violation = WS_E_MASKED_FRAME;
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "violation");
-  cr_assert_str_eq(R.reason, ws_error_message(WS_E_MASKED_FRAME));
+  cr_assert_str_eq(R.reason, "frame from a server is masked (RFC 6455 5.1)");
   to_event(&o, WS_OBS_VIOLATION, 1)->violation = WS_E_INVALID_UTF8;
   grade(&t, &o);
   to_event(&o, WS_OBS_VIOLATION, 1)->violation = WS_E_MASKED_FRAME;
   grade(&t, &o);
-  cr_assert_str_eq(R.reason, "frame from a server is masked (2 times); also: "
-                             "text message is not valid UTF-8");
+  cr_assert_str_eq(R.reason, "frame from a server is masked (RFC 6455 5.1), 2 "
+                             "times; also: text message is not valid UTF-8");
 }
 
 Test(grade, tcp_close_order_downgrades_pass) {
@@ -576,7 +581,8 @@ Test(grade, no_line_matching_fails) {
   to_close(&o, 1011, "", 1);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "close-code");
-  cr_assert_str_eq(R.reason, "expected close 1002, got close 1011");
+  cr_assert_str_eq(R.reason,
+                   "expected close 1002, got close 1011 (RFC 6455 5.2)");
 }
 
 Test(grade, no_pass_line_reports_matched_line) {
@@ -599,7 +605,7 @@ Test(grade, no_pass_line_reports_matched_line) {
   t.c.outcome_count = 1;
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "status");
-  cr_assert_str_eq(R.reason, "expected status 101, got 400");
+  cr_assert_str_eq(R.reason, "expected status 101, got 400 (RFC 6455 5.2)");
 }
 
 Test(grade, a_case_without_pass_or_other_lines_still_says_why) {
@@ -610,5 +616,140 @@ Test(grade, a_case_without_pass_or_other_lines_still_says_why) {
   to_init(&o);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "no-match");
-  cr_assert_str_eq(R.reason, "no expectation line matched");
+  cr_assert_str_eq(R.reason, "no expectation line matched (RFC 6455 5.2)");
+}
+
+/* ---- evidence first (FORMAT.md global rules) ---- */
+
+Test(grade, a_connection_never_made_is_an_error_naming_the_target) {
+  tcase t;
+  tobs o;
+  echo_case(&t, 1);
+  to_init(&o);
+  o.o.response_complete = o.o.upgraded = false;
+  o.o.status = 0;
+  o.o.harness_error = "cannot connect to 127.0.0.1:1: connection refused";
+  o.o.connect_error = 111;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_ERROR, "target-unavailable");
+  o.o.connect_error = 0; /* the harness's own trouble, not the target's */
+  o.o.harness_error = "out of memory";
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_ERROR, "harness");
+}
+
+Test(grade, no_answer_to_the_handshake_is_an_error_for_a_frame_case) {
+  tcase t;
+  tobs o;
+  echo_case(&t, 1);
+  to_init(&o);
+  o.o.response_complete = o.o.upgraded = false;
+  o.o.status = 0;
+  to_tcp_end(&o, 0);
+  o.o.peer_reset = true;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_ERROR, "target-unavailable");
+  cr_assert(strstr(R.reason, "reset the connection before answering"), "%s",
+            R.reason);
+  /* Silence until the deadline too. */
+  to_init(&o);
+  o.o.response_complete = o.o.upgraded = false;
+  o.o.deadline_hit = true;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_ERROR, "target-unavailable");
+}
+
+Test(grade, a_refused_handshake_is_an_error_and_an_invalid_101_a_failure) {
+  tcase t;
+  tobs o;
+  echo_case(&t, 1);
+  to_init(&o);
+  o.o.upgraded = false;
+  o.o.status = 403;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_ERROR, "handshake-refused");
+  cr_assert(strstr(R.reason, "HTTP 403"), "%s", R.reason);
+  o.o.status = 101;
+  o.o.upgrade_error = WS_E_HS_RESPONSE_ACCEPT;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_FAIL, "handshake-invalid");
+  cr_assert_str_eq(R.reason, "the 101 response is invalid: response "
+                             "Sec-WebSocket-Accept missing or wrong (RFC "
+                             "6455 4.2.2)");
+}
+
+Test(grade, a_case_about_the_handshake_grades_the_refusal_itself) {
+  tcase t;
+  tobs o;
+  tc_init(&t);
+  tc_line(&t, WS_VERDICT_PASS, "status 4xx", 1, 1, p_status(0, 4));
+  tc_line(&t, WS_VERDICT_FAIL, "otherwise", 1, 1, pk(WS_PRED_OTHERWISE));
+  cr_assert(t.c.about_handshake);
+  to_init(&o);
+  o.o.upgraded = false;
+  o.o.status = 400;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_PASS, "");
+}
+
+Test(grade, a_because_line_gives_the_reason_and_what_missed_the_pass_line) {
+  tcase t;
+  tobs o;
+  tc_init(&t);
+  tc_line(&t, WS_VERDICT_PASS, "close 1002", 1, 1, p_close(1, 1002));
+  tc_line(&t, WS_VERDICT_NON_STRICT, "close any", 1, 1, p_close_flag("any"));
+  t.outs[1].because = "closed without the 1002 code (RFC 6455 5.1: a MAY)";
+  tc_line(&t, WS_VERDICT_FAIL, "otherwise", 1, 1, pk(WS_PRED_OTHERWISE));
+  to_init(&o);
+  to_close(&o, 1000, "", 1);
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_NON_STRICT, "close-code");
+  cr_assert_str_eq(R.reason, "closed without the 1002 code (RFC 6455 5.1: a "
+                             "MAY) (expected close 1002, got close 1000)");
+}
+
+Test(grade, a_fail_without_because_names_the_cases_rfc_sections) {
+  tcase t;
+  tobs o;
+  echo_case(&t, 1);
+  t.c.rfc = "6455#5.5, 7692#7.2.1";
+  to_init(&o);
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_FAIL, "echo-missing");
+  cr_assert_str_eq(R.reason, "expected 1 message echoed, got 0 (RFC 6455 "
+                             "5.5, RFC 7692 7.2.1)");
+}
+
+Test(grade, last_pong_holds_when_the_latest_ping_is_answered) {
+  tcase t;
+  tobs o;
+  tc_init(&t);
+  tc_frame(&t, WS_OP_PING, true, "p1", true);
+  tc_frame(&t, WS_OP_PING, true, "p2", true);
+  tc_line(&t, WS_VERDICT_PASS, "echo", 1, 1, pk(WS_PRED_ECHO));
+  tc_line(&t, WS_VERDICT_NON_STRICT, "partial-echo & last-pong", 1, 2,
+          pk(WS_PRED_PARTIAL_ECHO), pk(WS_PRED_LAST_PONG));
+  tc_line(&t, WS_VERDICT_FAIL, "otherwise", 1, 1, pk(WS_PRED_OTHERWISE));
+  to_init(&o);
+  to_pong(&o, "p2"); /* RFC 6455 5.5.3: only the latest answered */
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_NON_STRICT, "echo-mismatch");
+  to_init(&o);
+  to_pong(&o, "p1"); /* the latest never answered */
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_FAIL, "echo-missing");
+}
+
+Test(grade, counts_come_from_every_event_not_only_the_kept_ones) {
+  tcase t;
+  tobs o;
+  tc_init(&t);
+  tc_line(&t, WS_VERDICT_PASS, "pongs 0", 1, 1, p_range(WS_PRED_PONGS, 0, 0));
+  tc_line(&t, WS_VERDICT_FAIL, "otherwise", 1, 1, pk(WS_PRED_OTHERWISE));
+  to_init(&o);
+  o.o.kind_total[WS_OBS_PONG] = 50000; /* a flood, none of it kept */
+  o.o.events_dropped = 50000;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_FAIL, "pongs");
+  cr_assert(strstr(R.reason, "got 50000"), "%s", R.reason);
 }

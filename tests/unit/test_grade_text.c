@@ -14,7 +14,8 @@ Test(grade_text, multi_alternative_pass_line_reason) {
   to_close(&o, 1000, "", 1);
   grade(&t, &o);
   assert_verdict(WS_VERDICT_FAIL, "close-code");
-  cr_assert_str_eq(R.reason, "expected close 1002 | drop, got close 1000");
+  cr_assert_str_eq(R.reason,
+                   "expected close 1002 | drop, got close 1000 (RFC 6455 5.2)");
 }
 
 Test(grade_text, expected_joins_pass_lines) {
@@ -99,6 +100,7 @@ Test(grade_text, wire_copied_for_non_pass_only) {
   cr_assert_eq(ws_grade_case(&t.c, &o.o, true, &R), 0);
   cr_assert_eq(R.wire_count, 2);
   o.o.event_count = 0;
+  to_recount(&o);
   grade(&t, &o);
   cr_assert_eq(R.wire_count, 2);
   cr_assert_str_eq(R.wire[0].dir, "rx");
@@ -180,7 +182,7 @@ Test(grade_text, drop_reset_and_missing_header_wording) {
   o.o.peer_reset = true;
   grade(&t, &o);
   cr_assert_str_eq(R.reason, "expected close 1002, the peer reset TCP without "
-                             "a close frame at 3.1 ms");
+                             "a close frame at 3.1 ms (RFC 6455 5.2)");
   tc_init(&t);
   tc_line(&t, WS_VERDICT_PASS, "header Sec-WebSocket-Version=13", 1, 1,
           p_header(WS_PRED_HEADER, "Sec-WebSocket-Version", "13"));
@@ -188,7 +190,7 @@ Test(grade_text, drop_reset_and_missing_header_wording) {
   o.o.status = 400;
   grade(&t, &o);
   cr_assert_str_eq(R.reason, "expected header Sec-WebSocket-Version=13, got "
-                             "no Sec-WebSocket-Version header");
+                             "no Sec-WebSocket-Version header (RFC 6455 5.2)");
 }
 
 Test(grade_text, payload_quoting_in_reasons) {
@@ -202,5 +204,5 @@ Test(grade_text, payload_quoting_in_reasons) {
   grade(&t, &o);
   cr_assert_str_eq(R.reason, "message 1 differs: expected binary, 3 bytes "
                              "'\\x01\\'\\\\', got binary, 3 bytes "
-                             "'\\xff\\'\\\\'");
+                             "'\\xff\\'\\\\' (RFC 6455 5.2)");
 }

@@ -931,10 +931,12 @@ Test(runner, preflight_ok_and_refused) {
   env e;
   env_start(&e);
   char err[256] = "";
-  cr_assert_eq(ws_run_preflight(&e.opt, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(ws_run_preflight(&e.opt, err, sizeof err), WS_PREFLIGHT_OK, "%s",
+               err);
   ws_run_options dead;
   options_for(&dead, dead_port());
-  cr_assert_eq(ws_run_preflight(&dead, err, sizeof err), -1);
+  cr_assert_eq(ws_run_preflight(&dead, err, sizeof err),
+               WS_PREFLIGHT_UNREACHABLE);
   cr_assert_not_null(strstr(err, "connection refused"), "%s", err);
   env_stop(&e);
 }
@@ -945,7 +947,7 @@ Test(runner, preflight_reports_http_status) {
   ws_run_options o;
   options_for(&o, f.port);
   char err[256] = "";
-  cr_assert_eq(ws_run_preflight(&o, err, sizeof err), -1);
+  cr_assert_eq(ws_run_preflight(&o, err, sizeof err), WS_PREFLIGHT_REFUSED);
   cr_assert_str_eq(err, "HTTP 404 instead of 101");
   fake_stop(&f);
 }
@@ -957,7 +959,7 @@ Test(runner, preflight_reports_timeout) {
   options_for(&o, f.port);
   o.timeout_scale = 0.1; /* 500 ms */
   char err[256] = "";
-  cr_assert_eq(ws_run_preflight(&o, err, sizeof err), -1);
+  cr_assert_eq(ws_run_preflight(&o, err, sizeof err), WS_PREFLIGHT_UNREACHABLE);
   cr_assert_not_null(strstr(err, "timed out after 500 ms"), "%s", err);
   fake_stop(&f);
 }

@@ -90,6 +90,8 @@ static peer session_peer(ws_session *s) {
 typedef struct script {
   const uint8_t *bytes;
   size_t len, sent;
+  size_t hold_at;    /* 0, or: send no more than this many bytes ... */
+  size_t hold_until; /* ... until the session has sent this many */
   bool close_after;
   bool got_eof;
   uint8_t got[65536];
@@ -107,8 +109,11 @@ static void script_receive(peer *p, int64_t now, uint8_t *buf, size_t len) {
 static size_t script_output(peer *p, int64_t now, const uint8_t **out) {
   (void)now;
   script *sc = p->impl;
+  size_t end = sc->len;
+  if (sc->hold_at && sc->got_len < sc->hold_until)
+    end = sc->hold_at;
   *out = sc->bytes + sc->sent;
-  return sc->len - sc->sent;
+  return end > sc->sent ? end - sc->sent : 0;
 }
 static void script_written(peer *p, int64_t now, size_t n) {
   (void)now;
@@ -145,9 +150,13 @@ typedef struct pump_stats {
 #define T0 1000000 /* virtual us at the start */
 
 /* Moves bytes both ways until the session is done, one byte at a time when
- * `bytewise`; when nothing moves, the clock jumps to the next deadline. */
-static pump_stats pump(ws_session *s, peer *p, bool bytewise) {
+ * `bytewise`; when nothing moves, the clock jumps to the next deadline.
+ * After `stall_after` bytes of the session's (0: never) the peer stops
+ * reading: no write of the session's completes any more. */
+static pump_stats pump_stalling(ws_session *s, peer *p, bool bytewise,
+                                size_t stall_after) {
   pump_stats st = {0};
+  size_t taken = 0;
   int64_t now = T0;
   bool peer_gone = false, shut = false;
   uint8_t buf[65536];
@@ -157,8 +166,13 @@ static pump_stats pump(ws_session *s, peer *p, bool bytewise) {
     size_t n = ws_session_next_write(s, now, &out);
     if (ws_session_done(s))
       break;
+    if (stall_after && taken >= stall_after)
+      n = 0;
+    else if (stall_after && n > stall_after - taken)
+      n = stall_after - taken;
     if (n > 0 && !shut) {
       size_t k = bytewise ? 1 : n;
+      taken += k;
       memcpy(buf, out, k);
       ws_session_wrote(s, now, k);
       if (!peer_gone)
@@ -199,6 +213,10 @@ static pump_stats pump(ws_session *s, peer *p, bool bytewise) {
   ws_session_end(s, now);
   st.end = now;
   return st;
+}
+
+static pump_stats pump(ws_session *s, peer *p, bool bytewise) {
+  return pump_stalling(s, p, bytewise, 0);
 }
 
 /* ---- fixtures ---- */
@@ -600,4 +618,44 @@ Test(session, a_ping_flood_stays_within_the_observation_bounds) {
   ws_observation_free(&obs);
   free(tail);
   free(bytes);
+}
+
+Test(session, a_peer_that_stops_reading_mid_frame_cannot_hold_the_case) {
+  /* A frame of ours announces 100000 bytes; the peer reads the request and
+   * 16 bytes of the frame, sends its close, and reads nothing more: our
+   * close cannot be answered (the frame cannot be padded out), and the case
+   * still ends by its deadline plus the closing grace. */
+  tcase t;
+  tc_init(&t, "s.stall", 1000);
+  ws_step *lie = tc_frame(&t, WS_OP_BINARY, "0123456789", 10);
+  lie->frame.lie_length = true;
+  lie->frame.declared_length = 100000;
+  static const uint8_t close_1000[] = {0x88, 0x02, 0x03, 0xe8};
+  uint8_t bytes[1024];
+  script sc = {0};
+  sc.len =
+      response_then(&t, close_1000, sizeof close_1000, bytes, sizeof bytes);
+  sc.bytes = bytes;
+  ws_buf req = {0};
+  ws_session_opts o = client_opts();
+  ws_prng keys;
+  char key[WS_KEY_LEN + 1];
+  ws_case_keys_init(&keys, o.seed, t.c.id, key);
+  cr_assert_eq(ws_case_request(NULL, &o.target, key, &req), 0);
+  ws_observation obs;
+  ws_observation_init(&obs);
+  ws_session *s = ws_session_new(&t.c, &o, &obs, T0);
+  peer p = script_peer(&sc);
+  sc.hold_at = sc.len - sizeof close_1000; /* the 101 at once, the close */
+  sc.hold_until = req.len + 16;            /* once the frame started */
+  pump_stats st = pump_stalling(s, &p, false, req.len + 16);
+  cr_assert_leq(st.end, T0 + (1000 + 1000) * 1000);
+  cr_assert_not_null(nth_event(&obs, WS_OBS_CLOSE, 0));
+  cr_assert_not(obs.close_sent);
+  cr_assert(wire_has_note(&obs, "padding:"), "the frame was to be padded out");
+  cr_assert(wire_has_note(&obs, "write timed out"));
+  cr_assert_null(obs.harness_error, "%s", obs.harness_error);
+  ws_buf_free(&req);
+  ws_session_free(s);
+  ws_observation_free(&obs);
 }
