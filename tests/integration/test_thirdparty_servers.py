@@ -1,12 +1,18 @@
 """The whole catalogue against third-party WebSocket servers, verdicts pinned.
 
-Each server in tests/thirdparty/ (python3-websockets, node `ws`, gorilla/websocket)
-is an echo server started on a loopback ephemeral port; `wsprobe test URL
+Each server in tests/thirdparty/ (python3-websockets, node `ws`, gorilla/websocket,
+aiohttp, tornado) is an echo server started on a loopback ephemeral port; `wsprobe test URL
 --json results.json -j 8` runs every case against it, and every case's
 verdict is compared with tests/thirdparty/expected_<server>.json:
 
     {"server": ..., "version": ..., "non_pass": {CASE_ID: {"verdict": V, "why": RFC reason}},
      "suspect": {CASE_ID: {"seen": V, "issue": ...}}}
+
+A pin may add "also": [V2, ...] for a verdict that depends on TCP timing the
+harness does not control (for example a server that drops the frames it read
+in the same batch as a bad one: the earlier message is echoed or not
+depending on whether the two frames arrived in one read); any of the listed
+verdicts is accepted, and "why" must say what the timing is.
 
 A case absent from "non_pass" and "suspect" must pass. "suspect" lists cases
 whose verdict looked like a harness or case bug rather than the server's
@@ -41,7 +47,7 @@ import pytest
 from conftest import BINARY, LISTEN_RE, ROOT, SANITIZER_MARKERS
 
 THIRDPARTY = ROOT / "tests" / "thirdparty"
-SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's python3-websockets lives here
+SYSTEM_PYTHON = Path("/usr/bin/python3")  # Debian's python3-websockets/-aiohttp/-tornado live here
 NODE = shutil.which("node")
 GO = shutil.which("go")
 GOPATH_DEBIAN = Path("/usr/share/gocode")
@@ -58,16 +64,29 @@ VERDICTS = {"pass", "non-strict", "informational", "unimplemented", "fail", "err
 # The servers
 
 
-def _python_websockets_version() -> str | None:
+def _system_python_version_of(module: str, attr: str) -> str | None:
+    """module.attr as Debian's /usr/bin/python3 sees it; None if not importable."""
     if not SYSTEM_PYTHON.exists():
         return None
     try:
         p = subprocess.run([str(SYSTEM_PYTHON), "-c",
-                            "import websockets; print(websockets.__version__)"],
+                            f"import {module}; print({module}.{attr})"],
                            capture_output=True, text=True, timeout=30)
     except subprocess.TimeoutExpired:
         return None
     return p.stdout.strip() if p.returncode == 0 else None
+
+
+def _python_websockets_version() -> str | None:
+    return _system_python_version_of("websockets", "__version__")
+
+
+def _aiohttp_version() -> str | None:
+    return _system_python_version_of("aiohttp", "__version__")
+
+
+def _tornado_version() -> str | None:
+    return _system_python_version_of("tornado", "version")
 
 
 def _node_ws_version() -> str | None:
@@ -127,6 +146,18 @@ SERVERS = {
         "go or gorilla/websocket is missing (Debian packages golang-go and "
         "golang-github-gorilla-websocket-dev)",
         _build_gorilla,
+    ),
+    "aiohttp": (
+        _aiohttp_version,
+        "aiohttp is not importable by /usr/bin/python3 (Debian package python3-aiohttp; "
+        "scripts/install-deps.sh installs it)",
+        lambda workdir: [str(SYSTEM_PYTHON), str(THIRDPARTY / "aiohttp_echo_server.py")],
+    ),
+    "tornado": (
+        _tornado_version,
+        "tornado is not importable by /usr/bin/python3 (Debian package python3-tornado; "
+        "scripts/install-deps.sh installs it)",
+        lambda workdir: [str(SYSTEM_PYTHON), str(THIRDPARTY / "tornado_echo_server.py")],
     ),
 }
 
@@ -200,6 +231,10 @@ def load_expected(name: str) -> dict:
             f"{path.name}: {cid}: pin a non-pass verdict other than error, "
             f"not {entry['verdict']!r}")
         assert entry.get("why"), f"{path.name}: {cid}: every pinned verdict needs a 'why'"
+        also = entry.get("also", [])
+        assert isinstance(also, list) and all(
+            v in VERDICTS - {"error"} and v != entry["verdict"] for v in also), (
+            f"{path.name}: {cid}: 'also' lists other verdicts (not error), not {also!r}")
     data.setdefault("suspect", {})
     both = set(data["non_pass"]) & set(data["suspect"])
     assert not both, f"{path.name}: pinned and suspect at once: {sorted(both)}"
@@ -214,14 +249,17 @@ def compare(expected: dict, cases: dict) -> list[str]:
         if cid in expected["suspect"]:
             continue
         want = pins[cid]["verdict"] if cid in pins else "pass"
+        accepted = {want, *pins.get(cid, {}).get("also", [])}
         if cid not in cases:
             lines.append(f"  {cid}: expected {want}, got NOT RUN (case not in the catalogue "
                          "any more: remove its pin)")
             continue
         c = cases[cid]
         got = c["verdict"]
-        if got == want:
+        if got in accepted:
             continue
+        if len(accepted) > 1:
+            want = " or ".join(sorted(accepted))
         reason = c.get("reason") or ""
         if c.get("reason_code"):
             reason = f"[{c['reason_code']}] {reason}"
@@ -247,12 +285,16 @@ def dump_got(name: str, expected: dict, cases: dict, version: str) -> None:
     non_pass = {}
     for cid in sorted(cases, key=_id_key):
         v = cases[cid]["verdict"]
-        if v == "pass":
-            continue
         old = pins.get(cid, {})
-        non_pass[cid] = {"verdict": v,
-                         "why": old.get("why", "") if old.get("verdict") == v else "",
-                         "reason": cases[cid].get("reason", "")}
+        old_ok = bool(old) and v in {old.get("verdict"), *old.get("also", [])}
+        if v == "pass" and not old_ok:
+            continue
+        if old_ok:  # an unchanged pin, also when this run saw one of its "also" verdicts
+            non_pass[cid] = {**old, "reason": cases[cid].get("reason", "")}
+            if v != old["verdict"]:
+                non_pass[cid]["seen"] = v
+        else:
+            non_pass[cid] = {"verdict": v, "why": "", "reason": cases[cid].get("reason", "")}
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     doc = {k: v for k, v in (expected or {}).items() if k != "non_pass"}
     doc.update({"server": name, "version": version, "non_pass": non_pass})
@@ -325,9 +367,9 @@ def test_thirdparty_server(name, workdir):
         warnings.warn(f"{name}: {len(suspect)} suspected harness/case issue(s) left out of the "
                       f"comparison (see expected_{name}.json 'suspect'): "
                       + "; ".join(f"{v}: {len(ids)}" for v, ids in sorted(seen.items())))
-    # Exit status 1 iff some case failed: the pinned fails, or a suspect one.
-    want_rc = 1 if (any(e["verdict"] == "fail" for e in expected["non_pass"].values())
-                    or any(cases.get(cid, {}).get("verdict") == "fail" for cid in suspect)) else 0
+    # Exit status 1 iff some case failed (the verdicts were checked against the
+    # pins above; a pin with "also" may or may not have been a fail this run).
+    want_rc = 1 if any(c["verdict"] == "fail" for c in cases.values()) else 0
     assert proc.returncode == want_rc, (
         f"{header}, expected exit status {want_rc}; stderr:\n{proc.stderr[-2000:]}")
     assert alive and stop_problem is None, (
