@@ -14,9 +14,14 @@
  *
  * --exec-server: the harness owns the server process; what happens when it
  * dies during the run (restart, crash windows, pinning a crash on cases) is
- * test_crash.c. The state both share is struct test_run (test_run.h). */
+ * test_crash.c. The state both share is struct test_run (test_run.h).
+ *
+ * ws_test_run is one run; --autobahn-config and --autobahn-report go to
+ * test_autobahn.c, which calls it once per server with hooks
+ * (test_hooks.h). */
 #include "cli/commands.h"
 #include "cli/summary.h"
+#include "cli/test_autobahn.h"
 #include "cli/test_options.h"
 #include "cli/test_run.h"
 #include "cli/wire_format.h"
@@ -273,6 +278,9 @@ static int finish_run(struct test_run *t, bool interrupted) {
   if (ok && t->o->write_baseline)
     ok = ws_baseline_write_text(&t->results, t->o->write_baseline, err,
                                 sizeof err) == 0;
+  if (ok && t->hooks && t->hooks->after_reports)
+    ok = t->hooks->after_reports(t->hooks->ctx, &t->results, err, sizeof err) ==
+         0;
   if (!ok)
     fprintf(stderr, "wsprobe: %s\n", err);
   int rc = ok ? exit_status(t) : WS_EXIT_USAGE;
@@ -405,6 +413,7 @@ static int run_cases(struct test_run *t, ws_run_options *run,
     _exit(WS_EXIT_USAGE); /* running cases are abandoned on purpose */
   }
   pthread_join(thread, NULL);
+  sem_destroy(&wake); /* one process may run several times (test_hooks.h) */
   if (t->server) {
     usleep(RERUN_WATCH_MS * 1000); /* a crash on the last case */
     test_watch_server(t);
@@ -496,8 +505,13 @@ static int run_target(struct test_run *t, ws_run_options *run) {
 
 static int select_cases(struct test_run *t, const ws_catalogue *cat) {
   char err[512];
-  if (ws_test_select_cases(cat, t->o->patterns, t->o->excludes, &t->cases,
-                           &t->case_count, err, sizeof err) != 0) {
+  const ws_test_hooks *h = t->hooks;
+  int rc =
+      h && h->select
+          ? h->select(h->ctx, cat, &t->cases, &t->case_count, err, sizeof err)
+          : ws_test_select_cases(cat, t->o->patterns, t->o->excludes, &t->cases,
+                                 &t->case_count, err, sizeof err);
+  if (rc != 0) {
     fprintf(stderr, "wsprobe: test: %s\n", err);
     return -1;
   }
@@ -545,7 +559,15 @@ int ws_cmd_test(int argc, char **argv) {
     ws_test_options_free(&o);
     return rc > 0 ? WS_EXIT_OK : WS_EXIT_USAGE;
   }
-  struct test_run t = {.o = &o,
+  rc = o.autobahn_config || o.autobahn_report ? ws_test_autobahn(&o)
+                                              : ws_test_run(&o, NULL);
+  ws_test_options_free(&o);
+  return rc;
+}
+
+int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
+  struct test_run t = {.o = o,
+                       .hooks = hooks,
                        .tty = isatty(STDERR_FILENO) == 1,
                        .stop = &stop_requested,
                        .report_wire_left = WS_TEST_REPORT_WIRE_BUDGET};
@@ -553,23 +575,22 @@ int ws_cmd_test(int argc, char **argv) {
   ws_results_init(&t.results);
   char err[1024];
   ws_catalogue *cat =
-      ws_test_load_catalogue(o.seed, &o.sources, err, sizeof err);
-  rc = WS_EXIT_USAGE;
+      ws_test_load_catalogue(o->seed, &o->sources, err, sizeof err);
+  int rc = WS_EXIT_USAGE;
   if (!cat)
     fprintf(stderr, "wsprobe: %s\n", err);
   else if (load_baseline(&t) == 0 && select_cases(&t, cat) == 0 &&
            prepare_json_path(&t) == 0) {
-    ws_run_options run = {.timeout_scale = o.timeout_scale,
-                          .seed = o.seed,
-                          .origin = o.origin,
-                          .extra_headers = o.extra_headers,
-                          .record_all_wire = o.wire_all,
-                          .wire_max = ws_test_effective_wire_max(&o)};
+    ws_run_options run = {.timeout_scale = o->timeout_scale,
+                          .seed = o->seed,
+                          .origin = o->origin,
+                          .extra_headers = o->extra_headers,
+                          .record_all_wire = o->wire_all,
+                          .wire_max = ws_test_effective_wire_max(o)};
     rc = run_target(&t, &run);
   }
   free_run(&t);
   if (cat)
     ws_catalogue_free(cat);
-  ws_test_options_free(&o);
   return rc;
 }

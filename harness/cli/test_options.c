@@ -50,6 +50,13 @@ static void usage(FILE *out) {
           "                        port, restart it after a crash, stop it\n"
           "                        at the end (no URL then)\n"
           "  --path PATH           URL path with --exec-server (default /)\n"
+          "  --autobahn-config FILE\n"
+          "                        run the servers and cases of an Autobahn\n"
+          "                        fuzzingclient.json (no URL then); reports\n"
+          "                        go to DIR/<agent>/ for each server\n"
+          "  --autobahn-report DIR write DIR/index.json and per-case files in\n"
+          "                        Autobahn's layout (with --autobahn-config:\n"
+          "                        default its \"outdir\")\n"
           "\n"
           "Exit status: 0 no case in a --fail-on verdict (with --baseline: no\n"
           "regression and no unexpected pass), 1 otherwise, 2 the run could\n"
@@ -201,6 +208,9 @@ static int default_jobs(void) {
   return jobs > WS_TEST_MAX_JOBS ? WS_TEST_MAX_JOBS : (int)jobs;
 }
 
+/* Long options without a short form, past every char value. */
+enum { OPT_AUTOBAHN_CONFIG = 0x100, OPT_AUTOBAHN_REPORT };
+
 /* Owned copies of joined pattern lists live here, freed with the options. */
 static char *owned_patterns, *owned_excludes;
 
@@ -277,6 +287,12 @@ static int parse_one(int opt, ws_test_options *o) {
   case 'P':
     o->path = optarg;
     return 0;
+  case OPT_AUTOBAHN_CONFIG:
+    o->autobahn_config = optarg;
+    return 0;
+  case OPT_AUTOBAHN_REPORT:
+    o->autobahn_report = optarg;
+    return 0;
   }
   return -1;
 }
@@ -329,6 +345,8 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
       {"write-baseline", required_argument, NULL, 'W'},
       {"exec-server", required_argument, NULL, 'E'},
       {"path", required_argument, NULL, 'P'},
+      {"autobahn-config", required_argument, NULL, OPT_AUTOBAHN_CONFIG},
+      {"autobahn-report", required_argument, NULL, OPT_AUTOBAHN_REPORT},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);

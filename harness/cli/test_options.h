@@ -61,6 +61,9 @@ typedef struct ws_test_options {
   /* The server under test as an owned child process (exec_server.h). */
   const char *exec_server; /* --exec-server "CMD {port}" */
   const char *path;        /* --path, the URL path with --exec-server */
+  /* Autobahn|Testsuite compatibility (cli/test_autobahn.h). */
+  const char *autobahn_config; /* --autobahn-config fuzzingclient.json */
+  const char *autobahn_report; /* --autobahn-report DIR */
 } ws_test_options;
 
 /* Parses argv (argv[0] is "test"). 0 ok, 1 when --help was printed, -1 on a

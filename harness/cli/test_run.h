@@ -7,6 +7,7 @@
 #define WS_HARNESS_TEST_RUN_H
 
 #include "case/case.h"
+#include "cli/test_hooks.h"
 #include "cli/test_options.h"
 #include "io/exec_server.h"
 #include "reports/baseline.h"
@@ -31,6 +32,7 @@ struct crash {
 
 struct test_run {
   const ws_test_options *o;
+  const ws_test_hooks *hooks; /* NULL: a plain run */
   const ws_case **cases;
   size_t case_count;
   ws_run_results results;
