@@ -197,35 +197,6 @@ int ws_html_id_compare(const char *a, const char *b) {
   return *a ? 1 : *b ? -1 : 0;
 }
 
-void ws_html_rfc_text(FILE *out, const char *rfc) {
-  const char *p = rfc ? rfc : "";
-  bool first = true;
-  while (*p) {
-    while (*p == ' ' || *p == ',')
-      p++;
-    size_t len = strcspn(p, ",");
-    while (len && p[len - 1] == ' ')
-      len--;
-    if (len == 0)
-      break;
-    if (!first)
-      fputs(", ", out);
-    first = false;
-    const char *hash = memchr(p, '#', len);
-    if (hash) { /* "6455#5.5" -> "RFC 6455 5.5" */
-      fputs("RFC ", out);
-      ws_html_text_n(out, (const uint8_t *)p, (size_t)(hash - p));
-      fputc(' ', out);
-      ws_html_text_n(out, (const uint8_t *)hash + 1,
-                     len - (size_t)(hash - p) - 1);
-    } else {
-      ws_html_text_n(out, (const uint8_t *)p, len);
-    }
-    p += len;
-    p += strcspn(p, ",");
-  }
-}
-
 void ws_html_duration(FILE *out, double ms) {
   if (!isfinite(ms) || ms < 0)
     ms = 0;

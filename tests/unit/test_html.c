@@ -64,8 +64,9 @@ Test(html, matrix_escapes_everything_hostile) {
   ws_results_free(&b);
 }
 
-/* Self-contained: no URL at all in a page whose data holds none, so the
- * page's own markup, CSS and JS reference nothing outside the file. */
+/* Self-contained: the page's own markup, CSS and JS reference nothing
+ * outside the file. The only URLs are the links to the RFC sections, which
+ * a reader may follow but the page never fetches. */
 Test(html, self_contained) {
   ws_run_results a, b;
   make_run(&a, "one", false);
@@ -74,7 +75,8 @@ Test(html, self_contained) {
   char *pages[] = {write_index(&a), write_matrix(runs, 2)};
   for (size_t i = 0; i < 2; i++) {
     cr_assert_null(strstr(pages[i], "http://"));
-    cr_assert_null(strstr(pages[i], "https://"));
+    cr_assert_eq(count(pages[i], "https://"),
+                 count(pages[i], "href=\"https://www.rfc-editor.org/rfc/rfc"));
     cr_assert_null(strstr(pages[i], "//fonts"));
     cr_assert_null(strstr(pages[i], " src="));
     cr_assert_null(strstr(pages[i], "url("));
@@ -86,14 +88,21 @@ Test(html, self_contained) {
   ws_results_free(&b);
 }
 
-/* A hostile target URL is text, never a reference. */
+/* A hostile agent or target URL is text, never a reference; so is an RFC
+ * field that is not an RFC reference. */
 Test(html, urls_in_data_stay_text) {
   ws_run_results r;
   make_run(&r, "https://evil.example/x.js", true);
+  free(r.cases[0].rfc);
+  r.cases[0].rfc = sdup("https://evil.example/#1, 6455#5.5\" onclick=\"x");
   char *doc = write_index(&r);
   cr_assert_null(strstr(doc, "src=\"http"));
-  cr_assert_null(strstr(doc, "href=\"http"));
   cr_assert_null(strstr(doc, "href=\"//"));
+  cr_assert_null(strstr(doc, "evil.example/x.js\""), "in an attribute");
+  cr_assert_eq(count(doc, "href=\"http"),
+               count(doc, "href=\"https://www.rfc-editor.org/rfc/rfc6455#"));
+  cr_assert(strstr(doc, "RFC https://evil.example/ &#xa7;1, RFC 6455 "
+                        "&#xa7;5.5&quot; onclick=&quot;x"));
   free(doc);
   ws_results_free(&r);
 }
@@ -116,7 +125,7 @@ Test(html, anchors_counts_and_atomic_write) {
   cr_assert(strstr(doc, "<span class=\"n\">1</span> error"));
   cr_assert(strstr(doc, "1234567"), "the seed");
   cr_assert(strstr(doc, "4.21 s"), "the duration");
-  cr_assert(strstr(doc, "RFC 6455 5.5, RFC 6455 7.4.1"));
+  cr_assert(strstr(doc, ">RFC 6455 &#xa7;5.5</a>, <a "), "linked, readable");
   free(doc);
   ws_run_results *runs[] = {&r};
   free(write_matrix((const ws_run_results *const *)runs, 1));
