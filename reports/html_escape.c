@@ -146,6 +146,17 @@ void ws_html_json_display(FILE *out, const uint8_t *s, size_t n) {
   fputc('"', out);
 }
 
+void ws_html_href_path(FILE *out, const char *path) {
+  for (const uint8_t *p = (const uint8_t *)(path ? path : ""); *p; p++) {
+    bool plain = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                 (*p >= 'A' && *p <= 'Z') || strchr("-._~/", *p);
+    if (plain)
+      fputc(*p, out);
+    else
+      fprintf(out, "%%%02X", *p);
+  }
+}
+
 void ws_html_href_fragment(FILE *out, const char *id) {
   static const char safe[] = "-._~!$'()*+,;=:@/?";
   fputs("#case-", out);

@@ -39,6 +39,10 @@ void ws_html_json_display(FILE *out, const uint8_t *s, size_t n);
  * opening index.html#case-6.4.1 must work for any id. */
 void ws_html_href_fragment(FILE *out, const char *id);
 
+/* A relative file path as an href: every byte but ALPHA DIGIT - . _ ~ and /
+ * percent-encoded (":" too, so a first segment never reads as a scheme). */
+void ws_html_href_path(FILE *out, const char *path);
+
 /* Numeric-aware id order: "1.1.2" < "1.1.10" < "1.2", "hs.9" < "hs.10". */
 int ws_html_id_compare(const char *a, const char *b);
 
@@ -66,6 +70,14 @@ int ws_html_page_end(FILE *out, const char *script);
 /* No agent other than the target URL: `wsprobe test` records the URL as the
  * agent when --agent is not given, and a page names it once, not twice. */
 bool ws_html_agent_is_target(const ws_run_results *r);
+
+/* ---- html_relpath.c ---- */
+
+/* The path of to_file relative to the directory holding from_file, for a
+ * link between two pages: "../run-a/index.html". Both directories must
+ * exist and are resolved with realpath(3) (neither file need exist yet).
+ * Heap, or NULL with errno. */
+char *ws_html_relative_path(const char *from_file, const char *to_file);
 
 /* ---- html_case.c ---- */
 

@@ -4,7 +4,7 @@
 //
 //   node html_report.mjs index  FILE.html FAIL_ID PASS_ID SHOT_DIR
 //   node html_report.mjs first  FILE.html
-//   node html_report.mjs matrix FILE.html FAIL_ID SHOT_DIR
+//   node html_report.mjs matrix FILE.html FAIL_ID PASS_ID SHOT_DIR
 //   node html_report.mjs large  FILE.html BIG_ID
 //
 // Every request other than file:// is recorded and aborted: the report must
@@ -225,7 +225,31 @@ async function checkIndex(browser, file, failId, passId, shots, seen) {
   return out;
 }
 
-async function checkMatrix(browser, file, failId, shots, seen) {
+// The links of the row of case id: per column, the href as written and as
+// the browser resolves it.
+const rowLinks = (page, id) => page.evaluate((cid) => {
+  for (const tr of document.querySelectorAll("table.matrix tbody tr")) {
+    if (tr.querySelector(".cid").textContent !== cid) continue;
+    return [...tr.querySelectorAll("td")].map((td) => {
+      const a = td.querySelector("a");
+      return a ? { href: a.getAttribute("href"), url: a.href } : null;
+    });
+  }
+  return null;
+}, id);
+
+// Clicks the cell of row id in column col and says where it led.
+async function followCell(page, id, col) {
+  const row = page.locator("table.matrix tbody tr").filter({
+    has: page.locator(".cid", { hasText: new RegExp(`^${id.replace(/\./g, "\\.")}$`) }),
+  });
+  await Promise.all([page.waitForEvent("load"),
+    row.locator("td a").nth(col).click()]);
+  await page.waitForSelector(`${caseSel(id)}[open]`);
+  return { location: page.url(), state: await caseState(page, id) };
+}
+
+async function checkMatrix(browser, file, failId, passId, shots, seen) {
   const { context, page } = await watchedPage(browser, DESKTOP, seen);
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   const out = {};
@@ -252,6 +276,18 @@ async function checkMatrix(browser, file, failId, shots, seen) {
   await page.screenshot({ path: join(shots, "matrix-disagree-top.png") });
   await page.locator("#m-disagree").uncheck();
   out.allVisibleAgain = await visibleCount(page, "table.matrix tbody tr");
+  out.failRowLinks = await rowLinks(page, failId);
+  out.passRowLinks = await rowLinks(page, passId);
+  out.runHeads = await page.evaluate(() => [...document.querySelectorAll(
+    "thead th.run")].map((th) => ({
+    agent: th.querySelector(".agent")?.textContent ?? null,
+    url: th.querySelector(".url")?.textContent ?? null,
+  })));
+  // The faulty run's column: its failing case, then (from the matrix
+  // again) its passing one, which that page's opening filter hides.
+  out.followFail = await followCell(page, failId, 1);
+  await page.goBack({ waitUntil: "load" });
+  out.followPass = await followCell(page, passId, 1);
   await context.close();
   return out;
 }
@@ -282,7 +318,7 @@ try {
   else if (mode === "first")
     result = await checkFirst(browser, file, seen);
   else if (mode === "matrix")
-    result = await checkMatrix(browser, file, rest[0], rest[1], seen);
+    result = await checkMatrix(browser, file, rest[0], rest[1], rest[2], seen);
   else
     result = await checkLarge(browser, file, rest[0], seen);
 } finally {

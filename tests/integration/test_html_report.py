@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -267,6 +268,12 @@ def test_opening_state(runs):
     assert seen["agent"] == all_pass["agent"] != all_pass["target"]
 
 
+def file_of(url: str) -> Path:
+    parts = urlsplit(url)
+    assert parts.scheme == "file", url
+    return Path(unquote(parts.path))
+
+
 def test_matrix_in_browser(runs):
     matrix = runs["base"] / "matrix" / "matrix.html"
     assert matrix.is_file(), "wsprobe report wrote no matrix.html"
@@ -275,7 +282,8 @@ def test_matrix_in_browser(runs):
     ref = {c["id"]: c["verdict"] for c in reference["cases"]}
     bad = {c["id"]: c["verdict"] for c in faulty["cases"]}
     disagree = sum(1 for i in set(ref) & set(bad) if ref[i] != bad[i])
-    seen = browse("matrix", str(matrix), fail_id, str(ARTIFACTS))
+    pass_id = first(faulty, "pass")
+    seen = browse("matrix", str(matrix), fail_id, pass_id, str(ARTIFACTS))
 
     assert seen["network"] == [] and seen["console"] == []
     assert seen["columns"] == 2
@@ -286,6 +294,52 @@ def test_matrix_in_browser(runs):
     assert seen["failRowVisible"]
     assert seen["allVisibleAgain"] == seen["rows"]
     assert (ARTIFACTS / "matrix-disagree.png").stat().st_size > 1000
+
+    # Each cell links to the case in its run's index.html, by a relative
+    # path from matrix.html to the page next to that run's results.json.
+    base = runs["base"]
+    for links, case_id in ((seen["failRowLinks"], fail_id), (seen["passRowLinks"], pass_id)):
+        assert [link["href"] for link in links] == [
+            f"../reference/index.html#case-{case_id}", f"../faulty/index.html#case-{case_id}"]
+        assert [file_of(link["url"]) for link in links] == [
+            base / "reference" / "index.html", base / "faulty" / "index.html"]
+        assert all(file_of(link["url"]).is_file() for link in links)
+    for followed, case_id, verdict in ((seen["followFail"], fail_id, "fail"),
+                                       (seen["followPass"], pass_id, "pass")):
+        assert file_of(followed["location"]) == base / "faulty" / "index.html"
+        assert urlsplit(followed["location"]).fragment == f"case-{case_id}"
+        state = followed["state"]
+        assert state and state["open"] and state["visible"] and state["verdict"] == verdict
+    assert seen["runHeads"] == [
+        {"agent": reference["agent"], "url": reference["target"]},
+        {"agent": "faulty <no-utf8-check>", "url": faulty["target"]}]
+
+
+def test_matrix_links_without_index(runs, tmp_path):
+    """A run whose results.json has no index.html beside it gets one
+    written next to matrix.html (run-N/index.html), and the cells link there."""
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(runs["base"] / "faulty" / "results.json", lone / "results.json")
+    out = tmp_path / "out"
+    p = wsprobe("report", str(runs["base"] / "reference" / "results.json"),
+                str(lone / "results.json"), "--out", str(out))
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert not (lone / "index.html").exists(), "nothing written beside the input"
+    assert (out / "run-2" / "index.html").is_file()
+    assert not (out / "run-1").exists(), "run 1 has its own index.html"
+    page = (out / "matrix.html").read_text()
+    fail_id = first(runs["faulty"], "fail")
+    row = re.search(r'<span class="cid">' + re.escape(fail_id) + r'</span>.*?</tr>', page)
+    hrefs = re.findall(r'<a href="([^"]+)"', row.group(0))
+    beside = os.path.relpath(os.path.realpath(runs["base"] / "reference" / "index.html"),
+                             os.path.realpath(out))
+    assert hrefs == [f"{beside}#case-{fail_id}", f"run-2/index.html#case-{fail_id}"]
+    for href in hrefs:
+        path, _, frag = href.partition("#")
+        target = (out / unquote(path)).resolve()
+        assert target.is_file(), href
+        assert f'id="{frag}"' in target.read_text(), href
 
 
 def test_large_report_opens(runs):

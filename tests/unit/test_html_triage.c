@@ -1,8 +1,11 @@
 /* What makes the HTML reports quick to act on: cases needing attention
  * first, the filter opening on "not pass", the agent named as given, RFC
- * references linked. Read back as text here;
- * tests/integration/test_html_report.py checks the same in a browser. */
+ * references linked, matrix cells linked to each run's case. Read back as
+ * text here; tests/integration/test_html_report.py checks the same in a
+ * browser. */
 #include "tests/unit/html_fixture.h"
+
+#include <errno.h>
 
 TestSuite(html_triage, .init = setup_dir, .fini = teardown_dir);
 
@@ -143,4 +146,86 @@ Test(html_triage, rfc_references_link_to_rfc_editor_sections) {
     cr_assert_str_eq(got, cases[i].out, "for '%s'", cases[i].in);
     free(got);
   }
+}
+
+Test(html_triage, href_path_encoding) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  ws_html_href_path(f, "../a b/c:d#e%f\"g/\xc3\xa9~_.-/index.html");
+  fclose(f);
+  cr_assert_str_eq(buf, "../a%20b/c%3Ad%23e%25f%22g/%C3%A9~_.-/index.html");
+  free(buf);
+}
+
+/* tmpdir_/path, created as directories. */
+static void make_dir(const char *path) {
+  char full[256];
+  snprintf(full, sizeof full, "%s/%s", tmpdir_, path);
+  cr_assert_eq(mkdir(full, 0700), 0, "%s", full);
+}
+
+static void assert_relative(const char *from, const char *to,
+                            const char *want) {
+  char a[256], b[256];
+  snprintf(a, sizeof a, "%s/%s", tmpdir_, from);
+  snprintf(b, sizeof b, "%s/%s", tmpdir_, to);
+  char *got = ws_html_relative_path(a, b);
+  cr_assert(got, "%s -> %s: %s", from, to, strerror(errno));
+  cr_assert_str_eq(got, want, "%s -> %s", from, to);
+  free(got);
+}
+
+Test(html_triage, relative_paths_between_pages) {
+  make_dir("out");
+  make_dir("out/run-2");
+  make_dir("runs");
+  make_dir("runs/a");
+  make_dir("runs/ab");
+  assert_relative("out/matrix.html", "out/index.html", "index.html");
+  assert_relative("out/matrix.html", "out/run-2/index.html",
+                  "run-2/index.html");
+  assert_relative("out/matrix.html", "runs/a/index.html",
+                  "../runs/a/index.html");
+  assert_relative("runs/a/matrix.html", "runs/ab/index.html",
+                  "../ab/index.html");
+  assert_relative("runs/ab/matrix.html", "runs/a/index.html",
+                  "../a/index.html");
+  assert_relative("out/run-2/matrix.html", "index.html", "../../index.html");
+  assert_relative("out/./run-2/../matrix.html", "runs//a/index.html",
+                  "../runs/a/index.html");
+  char from[256], missing[256];
+  snprintf(from, sizeof from, "%s/out/matrix.html", tmpdir_);
+  snprintf(missing, sizeof missing, "%s/nowhere/index.html", tmpdir_);
+  cr_assert_null(ws_html_relative_path(from, missing));
+  cr_assert_null(ws_html_relative_path(from, "out/"));
+}
+
+Test(html_triage, matrix_cells_link_to_each_runs_case) {
+  ws_run_results a, b;
+  make_run(&a, "one", false);
+  make_run(&b, "ws://127.0.0.1:9/", false); /* agent = target: named once */
+  make_dir("a");
+  char page[256], path[256], err[256];
+  snprintf(page, sizeof page, "%s/a/index.html", tmpdir_);
+  snprintf(path, sizeof path, "%s/matrix.html", tmpdir_);
+  const ws_run_results *runs[] = {&a, &b};
+  const char *pages[] = {page, NULL};
+  cr_assert_eq(
+      ws_report_write_matrix_html_linked(runs, pages, 2, path, err, sizeof err),
+      0, "%s", err);
+  size_t len;
+  char *doc = slurp(path, &len);
+  cr_assert(strstr(doc, "<td class=\"v-fail\" title=\"fail (close-code): "
+                        "close 1000, wanted 1002\"><a href=\"a/index.html"
+                        "#case-1.1.10\">fail</a></td><td class=\"v-fail\" "
+                        "title=\"fail (close-code): close 1000, wanted "
+                        "1002\">fail</td>"));
+  cr_assert_eq(count(doc, "<a href=\"a/index.html#case-"), a.case_count);
+  cr_assert_eq(count(doc, "<a href="), a.case_count, "none for run two");
+  cr_assert_eq(count(doc, "<span class=\"agent\">"), 1);
+  cr_assert(strstr(doc, "<th class=\"run\"><span class=\"url\">ws://"));
+  free(doc);
+  ws_results_free(&a);
+  ws_results_free(&b);
 }
