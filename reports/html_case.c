@@ -6,10 +6,25 @@
 
 #include <string.h>
 
+/* What a person acts on first: a failure is the implementation's, an error
+ * means the run did not test the case at all, a non-strict case is a
+ * SHOULD; the rest needs no action. */
 const enum ws_verdict ws_html_verdict_order[WS_VERDICT_COUNT] = {
-    WS_VERDICT_PASS,          WS_VERDICT_FAIL,          WS_VERDICT_NON_STRICT,
-    WS_VERDICT_INFORMATIONAL, WS_VERDICT_UNIMPLEMENTED, WS_VERDICT_ERROR,
+    WS_VERDICT_FAIL,          WS_VERDICT_ERROR,         WS_VERDICT_NON_STRICT,
+    WS_VERDICT_INFORMATIONAL, WS_VERDICT_UNIMPLEMENTED, WS_VERDICT_PASS,
 };
+
+size_t ws_html_verdict_rank(enum ws_verdict v) {
+  for (size_t i = 0; i < WS_VERDICT_COUNT; i++)
+    if (ws_html_verdict_order[i] == v)
+      return i;
+  return 0; /* unknown: as urgent as it gets (ws_html_verdict clamps) */
+}
+
+bool ws_html_needs_attention(enum ws_verdict v) {
+  return v == WS_VERDICT_FAIL || v == WS_VERDICT_ERROR ||
+         v == WS_VERDICT_NON_STRICT;
+}
 
 enum ws_verdict ws_html_verdict(const ws_case_result *c) {
   return (unsigned)c->verdict < WS_VERDICT_COUNT ? c->verdict
@@ -26,14 +41,20 @@ static void fact(FILE *out, const char *name, const char *value,
   fputs("</dd>\n", out);
 }
 
-static void summary(FILE *out, const ws_case_result *c) {
+static void summary(FILE *out, const ws_case_result *c, bool show_area) {
   const char *v = ws_verdict_name(ws_html_verdict(c));
   fprintf(out, "<summary><span class=\"badge v-%s\">%s</span>", v, v);
   fputs("<span class=\"cid\">", out);
   ws_html_text(out, c->id);
   fputs("</span><span class=\"ctitle\">", out);
   ws_html_text(out, c->title);
-  fputs("</span><span class=\"cmeta\"><span class=\"lvl\">", out);
+  fputs("</span><span class=\"cmeta\">", out);
+  if (show_area) {
+    fputs("<span class=\"carea\">", out);
+    ws_html_text(out, c->area && *c->area ? c->area : "(no area)");
+    fputs("</span>", out);
+  }
+  fputs("<span class=\"lvl\">", out);
   ws_html_text(out, c->level);
   fputs("</span><span class=\"dur\">", out);
   ws_html_duration(out, c->duration_ms);
@@ -54,9 +75,9 @@ static void reason(FILE *out, const ws_case_result *c) {
 }
 
 static void rfc_fact(FILE *out, const ws_case_result *c) {
-  fputs("<dt>RFC</dt><dd><span class=\"rfc\">", out);
+  fputs("<dt>RFC</dt><dd><span class=\"rfcs\">", out);
   if (c->rfc && *c->rfc)
-    ws_html_rfc_text(out, c->rfc);
+    ws_html_rfc_links(out, c->rfc);
   else
     fputs("<span class=\"muted\">none</span>", out);
   fputs("</span> <span class=\"lvl\">", out);
@@ -113,14 +134,17 @@ static int wire(FILE *out, const ws_case_result *c, size_t index) {
   return rc;
 }
 
-int ws_html_case(FILE *out, const ws_case_result *c, size_t index) {
+int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
+                 bool show_area) {
   const char *v = ws_verdict_name(ws_html_verdict(c));
   fprintf(out, "<details class=\"case v-%s\" data-v=\"%s\" id=\"case-", v, v);
   ws_html_text(out, c->id);
+  fputs("\" data-area=\"", out);
+  ws_html_text(out, c->area);
   fputs("\" data-level=\"", out);
   ws_html_text(out, c->level);
   fputs("\">\n", out);
-  summary(out, c);
+  summary(out, c, show_area);
   fputs("<div class=\"cbody\">\n", out);
   reason(out, c);
   fputs("<dl class=\"facts\">\n", out);

@@ -146,6 +146,17 @@ void ws_html_json_display(FILE *out, const uint8_t *s, size_t n) {
   fputc('"', out);
 }
 
+void ws_html_href_path(FILE *out, const char *path) {
+  for (const uint8_t *p = (const uint8_t *)(path ? path : ""); *p; p++) {
+    bool plain = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                 (*p >= 'A' && *p <= 'Z') || strchr("-._~/", *p);
+    if (plain)
+      fputc(*p, out);
+    else
+      fprintf(out, "%%%02X", *p);
+  }
+}
+
 void ws_html_href_fragment(FILE *out, const char *id) {
   static const char safe[] = "-._~!$'()*+,;=:@/?";
   fputs("#case-", out);
@@ -195,35 +206,6 @@ int ws_html_id_compare(const char *a, const char *b) {
     b++;
   }
   return *a ? 1 : *b ? -1 : 0;
-}
-
-void ws_html_rfc_text(FILE *out, const char *rfc) {
-  const char *p = rfc ? rfc : "";
-  bool first = true;
-  while (*p) {
-    while (*p == ' ' || *p == ',')
-      p++;
-    size_t len = strcspn(p, ",");
-    while (len && p[len - 1] == ' ')
-      len--;
-    if (len == 0)
-      break;
-    if (!first)
-      fputs(", ", out);
-    first = false;
-    const char *hash = memchr(p, '#', len);
-    if (hash) { /* "6455#5.5" -> "RFC 6455 5.5" */
-      fputs("RFC ", out);
-      ws_html_text_n(out, (const uint8_t *)p, (size_t)(hash - p));
-      fputc(' ', out);
-      ws_html_text_n(out, (const uint8_t *)hash + 1,
-                     len - (size_t)(hash - p) - 1);
-    } else {
-      ws_html_text_n(out, (const uint8_t *)p, len);
-    }
-    p += len;
-    p += strcspn(p, ",");
-  }
 }
 
 void ws_html_duration(FILE *out, double ms) {

@@ -11,6 +11,7 @@
 
 #include "reports/results.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,11 +39,16 @@ void ws_html_json_display(FILE *out, const uint8_t *s, size_t n);
  * opening index.html#case-6.4.1 must work for any id. */
 void ws_html_href_fragment(FILE *out, const char *id);
 
+/* A relative file path as an href: every byte but ALPHA DIGIT - . _ ~ and /
+ * percent-encoded (":" too, so a first segment never reads as a scheme). */
+void ws_html_href_path(FILE *out, const char *path);
+
 /* Numeric-aware id order: "1.1.2" < "1.1.10" < "1.2", "hs.9" < "hs.10". */
 int ws_html_id_compare(const char *a, const char *b);
 
-/* "6455#5.5, 6455#11.7" as "RFC 6455 5.5, RFC 6455 11.7". Escaped. */
-void ws_html_rfc_text(FILE *out, const char *rfc);
+/* "6455#5.5, 7692#7.2.1" as "RFC 6455 §5.5, RFC 7692 §7.2.1", each a link
+ * to that section on www.rfc-editor.org (see html_rfc.c). */
+void ws_html_rfc_links(FILE *out, const char *rfc);
 
 /* A finite duration for display ("0.748 ms", "3.4 s"). */
 void ws_html_duration(FILE *out, double ms);
@@ -59,18 +65,54 @@ int ws_html_page_begin(FILE *out, const char *title, const char *script);
 /* The inline script named at the start, then </body></html>. */
 int ws_html_page_end(FILE *out, const char *script);
 
+/* ---- html_writer.c ---- */
+
+/* No agent other than the target URL: `wsprobe test` records the URL as the
+ * agent when --agent is not given, and a page names it once, not twice. */
+bool ws_html_agent_is_target(const ws_run_results *r);
+
+/* ---- html_relpath.c ---- */
+
+/* The path of to_file relative to the directory holding from_file, for a
+ * link between two pages: "../run-a/index.html". Both directories must
+ * exist and are resolved with realpath(3) (neither file need exist yet).
+ * Heap, or NULL with errno. */
+char *ws_html_relative_path(const char *from_file, const char *to_file);
+
 /* ---- html_case.c ---- */
 
-/* One case of index.html: a <details> element with id "case-" + c->id, its
- * facts as static HTML, and its wire log as embedded JSON (id "w" + index)
- * that report.js renders when the case is opened. 0, or -1 (ENOMEM). */
-int ws_html_case(FILE *out, const ws_case_result *c, size_t index);
+/* One case of index.html: a <details> element with id "case-" + c->id and
+ * data-area, its facts as static HTML, and its wire log as embedded JSON (id
+ * "w" + index) that report.js renders when the case is opened. show_area: the
+ * case is listed outside its area, so its summary names the area. 0, or -1
+ * (ENOMEM). */
+int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
+                 bool show_area);
 
 /* The verdict of c, clamped to a known one. */
 enum ws_verdict ws_html_verdict(const ws_case_result *c);
 
-/* The display order of verdicts in summaries and filters. */
+/* The display order of verdicts, most urgent first: fail, error, non-strict,
+ * informational, unimplemented, pass. Summaries, filters and the order of
+ * cases in index.html all follow it. */
 extern const enum ws_verdict ws_html_verdict_order[WS_VERDICT_COUNT];
+
+/* v's place in ws_html_verdict_order (0: most urgent). */
+size_t ws_html_verdict_rank(enum ws_verdict v);
+
+/* Needs a person's attention: fail, error, non-strict. */
+bool ws_html_needs_attention(enum ws_verdict v);
+
+/* ---- html_sections.c ---- */
+
+/* Is r->cases[i]'s string field (offsetof in ws_case_result) the first case
+ * with that value? Areas and levels are listed in order of first appearance. */
+bool ws_html_first_of(const ws_run_results *r, size_t i, size_t field);
+
+/* The cases of index.html, in the order a person triages them (see
+ * html_sections.c): "Needs attention" first, then the areas. 0, or -1
+ * (ENOMEM). */
+int ws_html_sections(FILE *out, const ws_run_results *r);
 
 /* ---- html_wire.c ---- */
 

@@ -2,7 +2,9 @@
  * the runs, numeric-aware order), a column per run, each cell coloured by
  * verdict with the reason as its tooltip. Rows where the runs disagree are
  * marked, since that is where one implementation has a bug the other lacks;
- * matrix.js filters on it. */
+ * matrix.js filters on it. A cell links to the case in its run's index.html
+ * when the caller says where that page is (cmd_report.c), by a relative
+ * path, so the pages can be moved or archived together. */
 #include "reports/atomic_file.h"
 #include "reports/html_internal.h"
 #include "reports/report.h"
@@ -18,6 +20,7 @@ typedef struct cell_ref {
 
 typedef struct matrix {
   const ws_run_results *const *runs;
+  char **index_href; /* per run: path to its index.html from here, or NULL */
   size_t count;
   cell_ref *refs; /* every case of every run, sorted by id then run */
   size_t nrefs;
@@ -31,11 +34,39 @@ static int by_id_then_run(const void *a, const void *b) {
   return x->run < y->run ? -1 : x->run > y->run;
 }
 
+static void matrix_free(matrix *m) {
+  for (size_t i = 0; m->index_href && i < m->count; i++)
+    free(m->index_href[i]);
+  free(m->index_href);
+  free(m->refs);
+}
+
+/* A run whose index.html cannot be resolved (its directory is gone) keeps
+ * its cells without links: the grid is still worth having. */
+static int matrix_links(matrix *m, const char *const *index_html,
+                        const char *path) {
+  m->index_href = calloc(m->count ? m->count : 1, sizeof *m->index_href);
+  if (!m->index_href)
+    return -1;
+  for (size_t i = 0; index_html && i < m->count; i++) {
+    if (!index_html[i])
+      continue;
+    m->index_href[i] = ws_html_relative_path(path, index_html[i]);
+    if (!m->index_href[i] && errno == ENOMEM)
+      return -1;
+  }
+  return 0;
+}
+
 static int matrix_init(matrix *m, const ws_run_results *const *runs,
-                       size_t count) {
+                       const char *const *index_html, size_t count,
+                       const char *path) {
   m->runs = runs;
   m->count = count;
   m->nrefs = 0;
+  m->refs = NULL;
+  if (matrix_links(m, index_html, path) != 0)
+    return -1;
   size_t total = 0;
   for (size_t i = 0; i < count; i++)
     total += runs[i] ? runs[i]->case_count : 0;
@@ -47,11 +78,6 @@ static int matrix_init(matrix *m, const ws_run_results *const *runs,
       m->refs[m->nrefs++] = (cell_ref){&runs[i]->cases[j], i};
   qsort(m->refs, m->nrefs, sizeof *m->refs, by_id_then_run);
   return 0;
-}
-
-static const char *run_name(const ws_run_results *r) {
-  const char *s = r->agent && *r->agent ? r->agent : r->target;
-  return s ? s : "";
 }
 
 static void column_totals(FILE *out, const ws_run_results *r) {
@@ -71,9 +97,13 @@ static void column_totals(FILE *out, const ws_run_results *r) {
 static void table_head(FILE *out, const matrix *m) {
   fputs("<thead>\n<tr><th class=\"corner\">Case</th>", out);
   for (size_t i = 0; i < m->count; i++) {
-    fputs("<th class=\"run\"><span class=\"agent\">", out);
-    ws_html_text(out, run_name(m->runs[i]));
-    fputs("</span><span class=\"url\">", out);
+    fputs("<th class=\"run\">", out);
+    if (!ws_html_agent_is_target(m->runs[i])) { /* else the URL once */
+      fputs("<span class=\"agent\">", out);
+      ws_html_text(out, m->runs[i]->agent);
+      fputs("</span>", out);
+    }
+    fputs("<span class=\"url\">", out);
     ws_html_text(out, m->runs[i]->target);
     fputs("</span><span class=\"when\">", out);
     ws_html_text(out, m->runs[i]->started_at);
@@ -85,7 +115,8 @@ static void table_head(FILE *out, const matrix *m) {
   fputs("</tr>\n</thead>\n", out);
 }
 
-static void cell(FILE *out, const ws_case_result *c) {
+/* href: the run's index.html from matrix.html, or NULL (no link). */
+static void cell(FILE *out, const ws_case_result *c, const char *href) {
   if (!c) {
     fputs("<td class=\"v-none\" title=\"not run\">&#x2014;</td>", out);
     return;
@@ -101,7 +132,15 @@ static void cell(FILE *out, const ws_case_result *c) {
     fputs(": ", out);
     ws_html_text(out, c->reason);
   }
-  fprintf(out, "\">%s</td>", v);
+  fputs("\">", out);
+  if (href) {
+    fputs("<a href=\"", out);
+    ws_html_href_path(out, href);
+    ws_html_href_fragment(out, c->id);
+    fputs("\">", out);
+  }
+  fputs(v, out);
+  fputs(href ? "</a></td>" : "</td>", out);
 }
 
 /* The verdicts that refs [from, to) (one id) have, and how many differ. A
@@ -142,7 +181,7 @@ static void row(FILE *out, const matrix *m, size_t from, size_t to) {
       c = m->refs[i].c;
     while (i < to && m->refs[i].run == run) /* a repeated id: the first */
       i++;
-    cell(out, c);
+    cell(out, c, m->index_href[run]);
   }
   fputs("</tr>\n", out);
 }
@@ -229,8 +268,10 @@ static int write_document(FILE *out, const void *ctx) {
   return ws_html_page_end(out, "matrix.js");
 }
 
-int ws_report_write_matrix_html(const ws_run_results *const *runs, size_t count,
-                                const char *path, char *err, size_t cap) {
+int ws_report_write_matrix_html_linked(const ws_run_results *const *runs,
+                                       const char *const *index_html,
+                                       size_t count, const char *path,
+                                       char *err, size_t cap) {
   for (size_t i = 0; i < count; i++) {
     if (!runs[i]) {
       snprintf(err, cap, "cannot write %s: run %zu is missing", path, i + 1);
@@ -238,11 +279,17 @@ int ws_report_write_matrix_html(const ws_run_results *const *runs, size_t count,
     }
   }
   matrix m;
-  if (matrix_init(&m, runs, count) != 0) {
+  if (matrix_init(&m, runs, index_html, count, path) != 0) {
+    matrix_free(&m);
     snprintf(err, cap, "cannot write %s: out of memory", path);
     return -1;
   }
   int rc = ws_write_atomically(path, write_document, &m, err, cap);
-  free(m.refs);
+  matrix_free(&m);
   return rc;
+}
+
+int ws_report_write_matrix_html(const ws_run_results *const *runs, size_t count,
+                                const char *path, char *err, size_t cap) {
+  return ws_report_write_matrix_html_linked(runs, NULL, count, path, err, cap);
 }

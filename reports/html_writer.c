@@ -1,10 +1,10 @@
 /* index.html: one run, one self-contained page. The summary and every case's
- * facts are static HTML; report.js adds the filters, the #case-ID anchors
- * and the wire logs (see html_case.c). */
+ * facts are static HTML, cases needing attention first (html_sections.c);
+ * report.js adds the filters, the #case-ID anchors and the wire logs (see
+ * html_case.c). */
 #include "reports/atomic_file.h"
 #include "reports/html_internal.h"
 #include "reports/report.h"
-#include "reports/wire_spill.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,25 +13,16 @@
 
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
-static void count_cases(const ws_run_results *r, const char *area,
+static void count_cases(const ws_run_results *r,
                         size_t counts[WS_VERDICT_COUNT]) {
   memset(counts, 0, WS_VERDICT_COUNT * sizeof counts[0]);
   for (size_t i = 0; i < r->case_count; i++)
-    if (!area || strcmp(or_empty(r->cases[i].area), area) == 0)
-      counts[ws_html_verdict(&r->cases[i])]++;
+    counts[ws_html_verdict(&r->cases[i])]++;
 }
 
-/* Is r->cases[i]'s field (an offset into the case struct) the first
- * occurrence of its value? Areas and levels are listed in order of first
- * appearance; quadratic, but there are about ten of each. */
-static bool first_of(const ws_run_results *r, size_t i, size_t field) {
-  const char *v =
-      or_empty(*(char *const *)((const char *)&r->cases[i] + field));
-  for (size_t j = 0; j < i; j++)
-    if (strcmp(or_empty(*(char *const *)((const char *)&r->cases[j] + field)),
-               v) == 0)
-      return false;
-  return true;
+bool ws_html_agent_is_target(const ws_run_results *r) {
+  return !r->agent || !*r->agent ||
+         (r->target && strcmp(r->agent, r->target) == 0);
 }
 
 static void run_fact(FILE *out, const char *name, const char *value) {
@@ -42,10 +33,17 @@ static void run_fact(FILE *out, const char *name, const char *value) {
 
 static void header(FILE *out, const ws_run_results *r) {
   fputs("<header class=\"top\">\n<h1><span class=\"brand\">wsprobe</span> "
-        "conformance report</h1>\n<p class=\"target\">",
+        "conformance report</h1>\n<p class=\"who\">",
         out);
-  ws_html_text(out, r->agent ? r->agent : r->target);
-  fputs("</p>\n", out);
+  /* The agent as given by --agent, then where it ran. */
+  if (!ws_html_agent_is_target(r)) {
+    fputs("<span class=\"agent\">", out);
+    ws_html_text(out, r->agent);
+    fputs("</span> ", out);
+  }
+  fputs("<span class=\"url\">", out);
+  ws_html_text(out, r->target);
+  fputs("</span></p>\n", out);
   if (r->interrupted)
     fprintf(out,
             "<p class=\"banner\">Interrupted: %zu of %zu selected cases "
@@ -53,8 +51,6 @@ static void header(FILE *out, const ws_run_results *r) {
             r->case_count,
             r->selected > r->case_count ? r->selected : r->case_count);
   fputs("<dl class=\"run\">\n", out);
-  run_fact(out, "Target", r->target);
-  run_fact(out, "Agent", r->agent ? r->agent : r->target);
   run_fact(out, "Started", r->started_at);
   fputs("<div><dt>Duration</dt><dd>", out);
   ws_html_duration(out, r->duration_ms);
@@ -64,15 +60,23 @@ static void header(FILE *out, const ws_run_results *r) {
   fputs("</dl>\n", out);
 }
 
-/* Counts per verdict; each one a button that shows only that verdict. */
+/* Counts per verdict; each one a button that shows only that verdict, the
+ * total one shows all, the "not pass" one all but the passes. */
 static void summary(FILE *out, const ws_run_results *r) {
   size_t counts[WS_VERDICT_COUNT];
-  count_cases(r, NULL, counts);
+  count_cases(r, counts);
   fprintf(out,
           "<div class=\"summary\" role=\"group\" aria-label=\"Verdicts\">\n"
           "<button type=\"button\" class=\"chip total\" data-only=\"\">"
           "<span class=\"n\">%zu</span> cases</button>\n",
           r->case_count);
+  size_t not_pass = r->case_count - counts[WS_VERDICT_PASS];
+  if (not_pass)
+    fprintf(out,
+            "<button type=\"button\" class=\"chip notpass\" "
+            "data-not=\"pass\" title=\"Show every case that did not "
+            "pass\"><span class=\"n\">%zu</span> not pass</button>\n",
+            not_pass);
   for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
     const char *v = ws_verdict_name(ws_html_verdict_order[i]);
     fprintf(out,
@@ -86,7 +90,7 @@ static void summary(FILE *out, const ws_run_results *r) {
 
 static void option_list(FILE *out, const ws_run_results *r, size_t field) {
   for (size_t i = 0; i < r->case_count; i++) {
-    if (!first_of(r, i, field))
+    if (!ws_html_first_of(r, i, field))
       continue;
     const char *v = *(char *const *)((const char *)&r->cases[i] + field);
     fputs("<option value=\"", out);
@@ -97,16 +101,25 @@ static void option_list(FILE *out, const ws_run_results *r, size_t field) {
   }
 }
 
+/* The page opens on "not pass" when any case did not pass: the passes,
+ * usually most of a run, would only stand between the reader and what to
+ * fix. The boxes' initial state is in the markup (report.js's Reset returns
+ * to it); every case stays one click away. */
 static void filters(FILE *out, const ws_run_results *r) {
+  size_t counts[WS_VERDICT_COUNT];
+  count_cases(r, counts);
+  bool hide_pass = counts[WS_VERDICT_PASS] < r->case_count;
   fputs("<nav class=\"filters\" aria-label=\"Filters\">\n"
         "<fieldset class=\"verdicts\"><legend>Verdict</legend>",
         out);
   for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
-    const char *v = ws_verdict_name(ws_html_verdict_order[i]);
+    enum ws_verdict v = ws_html_verdict_order[i];
+    const char *name = ws_verdict_name(v);
     fprintf(out,
             "<label class=\"v-%s\"><input type=\"checkbox\" name=\"verdict\" "
-            "value=\"%s\" checked> %s</label>",
-            v, v, v);
+            "value=\"%s\"%s> %s</label>",
+            name, name, v == WS_VERDICT_PASS && hide_pass ? "" : " checked",
+            name);
   }
   fputs("</fieldset>\n<label class=\"sel\">Area <select id=\"f-area\">"
         "<option value=\"\">all</option>",
@@ -126,49 +139,6 @@ static void filters(FILE *out, const ws_run_results *r) {
         out);
 }
 
-static void area_counts(FILE *out, const size_t counts[WS_VERDICT_COUNT]) {
-  fputs("<span class=\"acounts\">", out);
-  for (size_t i = 0; i < WS_VERDICT_COUNT; i++) {
-    enum ws_verdict v = ws_html_verdict_order[i];
-    if (counts[v])
-      fprintf(out, "<span class=\"mini v-%s\" title=\"%s\">%zu %s</span>",
-              ws_verdict_name(v), ws_verdict_name(v), counts[v],
-              ws_verdict_name(v));
-  }
-  fputs("</span>", out);
-}
-
-static int area(FILE *out, const ws_run_results *r, const char *name) {
-  size_t counts[WS_VERDICT_COUNT], total = 0;
-  count_cases(r, name, counts);
-  for (size_t v = 0; v < WS_VERDICT_COUNT; v++)
-    total += counts[v];
-  fputs("<section class=\"area\" data-area=\"", out);
-  ws_html_text(out, name);
-  fputs("\">\n<details class=\"group\" open>\n<summary><h2>", out);
-  ws_html_text(out, *name ? name : "(no area)");
-  fprintf(out, "</h2><span class=\"atotal\">%zu</span>", total);
-  area_counts(out, counts);
-  fputs("<span class=\"ashown\"></span></summary>\n<div class=\"cases\">\n",
-        out);
-  for (size_t i = 0; i < r->case_count; i++) {
-    if (strcmp(or_empty(r->cases[i].area), name) != 0)
-      continue;
-    /* One case's wire log in memory at a time (reports/wire_spill.h). */
-    ws_wire_view view;
-    int rc = ws_wire_view_open(r, &r->cases[i], &view);
-    ws_case_result c = ws_wire_view_case(&r->cases[i], &view);
-    if (rc != 0)
-      c.wire_truncated = true;
-    rc = ws_html_case(out, &c, i);
-    ws_wire_view_close(&view);
-    if (rc != 0)
-      return -1;
-  }
-  fputs("</div>\n</details>\n</section>\n", out);
-  return 0;
-}
-
 static int write_document(FILE *out, const void *ctx) {
   const ws_run_results *r = ctx;
   const char *who = r->agent ? r->agent : r->target;
@@ -184,12 +154,9 @@ static int write_document(FILE *out, const void *ctx) {
   fputs("<main id=\"cases\">\n", out);
   if (r->case_count == 0)
     fputs("<p class=\"empty\">No cases in this run.</p>\n", out);
-  for (size_t i = 0; i < r->case_count; i++) {
-    if (first_of(r, i, offsetof(ws_case_result, area)) &&
-        area(out, r, or_empty(r->cases[i].area)) != 0) {
-      errno = ENOMEM;
-      return -1;
-    }
+  if (ws_html_sections(out, r) != 0) {
+    errno = ENOMEM;
+    return -1;
   }
   fputs("<p id=\"nomatch\" class=\"empty\" hidden>No case matches the "
         "filters.</p>\n</main>\n<footer>Written by wsprobe ",

@@ -19,6 +19,15 @@ int ws_report_write_html(const ws_run_results *r, const char *path, char *err,
 int ws_report_write_matrix_html(const ws_run_results *const *runs, size_t count,
                                 const char *path, char *err, size_t cap);
 
+/* The same, each cell a link to the case in its run's index.html:
+ * index_html[i] is where run i's page is (or will be: only its directory
+ * must exist), NULL for no links in that column. Links are relative to
+ * path's directory. */
+int ws_report_write_matrix_html_linked(const ws_run_results *const *runs,
+                                       const char *const *index_html,
+                                       size_t count, const char *path,
+                                       char *err, size_t cap);
+
 /* junit.xml: a testsuite per area, a testcase per case. */
 int ws_report_write_junit(const ws_run_results *r, const char *path, char *err,
                           size_t cap);

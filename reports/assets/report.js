@@ -1,5 +1,7 @@
 /* index.html behaviour: filters, #case-ID anchors, printing, and the wire
    logs, built from the JSON each case embeds when it is first opened.
+   The filters start as the markup says: on "not pass" when any case did not
+   pass (html_writer.c), so the page opens on what needs fixing.
    Everything from the run goes into the page with textContent, never as
    markup: the page's Content-Security-Policy allows this script only. */
 (function () {
@@ -39,12 +41,20 @@
     return e ? e.textContent : "";
   }
 
+  /* A case's area is its own attribute: the "Needs attention" list holds
+     cases of every area. */
   cases.forEach(function (c) {
-    c.wsArea = c.closest("section.area").getAttribute("data-area");
+    c.wsArea = c.getAttribute("data-area");
     c.wsText = [c.id.slice(5), textOf(c, ".ctitle"), textOf(c, ".reason")]
       .join(" ")
       .toLowerCase();
   });
+
+  var passes = cases.filter(function (c) {
+    return c.getAttribute("data-v") === "pass";
+  }).length;
+  var initial = {};
+  boxes.forEach(function (b) { initial[b.value] = b.defaultChecked; });
 
   function apply() {
     var want = {};
@@ -66,16 +76,34 @@
       a.hidden = n === 0;
       a.querySelector(".ashown").textContent = filtering ? n + " shown" : "";
     });
-    shown.textContent = "Showing " + total + " of " + cases.length + " cases";
+    var text = "Showing " + total + " of " + cases.length + " cases";
+    /* On "not pass" (how the page opens), say where the passes went. */
+    var notPass = boxes.every(function (b) {
+      return b.checked === (b.value !== "pass");
+    });
+    if (notPass && passes)
+      text += " (" + passes + " passing hidden: tick \u201cpass\u201d " +
+        "to show them)";
+    shown.textContent = text;
     nomatch.hidden = total !== 0 || cases.length === 0;
   }
 
-  function reset() {
-    boxes.forEach(function (b) { b.checked = true; });
+  /* Every verdict for which keep(verdict) holds, and no other filter. */
+  function showVerdicts(keep) {
+    boxes.forEach(function (b) { b.checked = keep(b.value); });
     areaSel.value = "";
     levelSel.value = "";
     search.value = "";
     apply();
+  }
+
+  function showAll() {
+    showVerdicts(function () { return true; });
+  }
+
+  /* Back to how the page opened (the boxes' checked attributes). */
+  function reset() {
+    showVerdicts(function (v) { return initial[v]; });
   }
 
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
@@ -84,13 +112,21 @@
   search.addEventListener("input", apply);
   doc.getElementById("reset").addEventListener("click", reset);
 
-  /* A summary chip shows only its verdict; the total chip shows all. */
-  [].forEach.call(doc.querySelectorAll(".chip[data-only]"), function (chip) {
+  /* A summary chip shows only its verdict; the total chip shows all; the
+     "not pass" chip all but the passes. The other filters stay as set. */
+  function chipShows(chip, keep) {
     chip.addEventListener("click", function () {
-      var only = chip.getAttribute("data-only");
-      boxes.forEach(function (b) { b.checked = !only || b.value === only; });
+      boxes.forEach(function (b) { b.checked = keep(b.value); });
       apply();
     });
+  }
+  [].forEach.call(doc.querySelectorAll(".chip[data-only]"), function (chip) {
+    var only = chip.getAttribute("data-only");
+    chipShows(chip, function (v) { return !only || v === only; });
+  });
+  [].forEach.call(doc.querySelectorAll(".chip[data-not]"), function (chip) {
+    var not = chip.getAttribute("data-not");
+    chipShows(chip, function (v) { return v !== not; });
   });
 
   doc.getElementById("expand").addEventListener("click", function () {
@@ -264,7 +300,9 @@
     try { id = decodeURIComponent(id); } catch (err) { /* keep it raw */ }
     var c = id ? doc.getElementById(id) : null;
     if (!c || !c.classList.contains("case")) return;
-    if (c.hidden) reset();
+    /* A link to a case the filters hide (a pass, from matrix.html) shows
+       every case rather than one the reader cannot see. */
+    if (c.hidden) showAll();
     c.closest("details.group").open = true;
     c.open = true;
     renderWire(c);

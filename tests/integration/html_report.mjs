@@ -3,7 +3,8 @@
 // on stdout; tests/integration/test_html_report.py makes the assertions.
 //
 //   node html_report.mjs index  FILE.html FAIL_ID PASS_ID SHOT_DIR
-//   node html_report.mjs matrix FILE.html FAIL_ID SHOT_DIR
+//   node html_report.mjs first  FILE.html
+//   node html_report.mjs matrix FILE.html FAIL_ID PASS_ID SHOT_DIR
 //   node html_report.mjs large  FILE.html BIG_ID
 //
 // Every request other than file:// is recorded and aborted: the report must
@@ -18,6 +19,9 @@ const { chromium } = await import("playwright-core");
 
 const CHROMIUM = process.env.WSPROBE_CHROMIUM || "/usr/bin/chromium";
 const STEP_TIMEOUT = 15000;
+// A full-page screenshot of a 500-case page is one long paint: on a loaded
+// machine it outlasts STEP_TIMEOUT without anything being wrong.
+const FULL_PAGE_TIMEOUT = 60000;
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -99,6 +103,43 @@ const visibleCount = (page, sel) =>
 const overflowX = (page) => page.evaluate(
   () => document.documentElement.scrollWidth - window.innerWidth);
 
+// What a page shows as it opens, before anyone touches it: the filter's
+// boxes, the cases visible in document order, the first of them, and the
+// line naming what was tested.
+const openingState = (page) => page.evaluate(() => {
+  const visible = [...document.querySelectorAll("details.case")]
+    .filter((c) => !c.hidden && c.getBoundingClientRect().height > 0);
+  const first = visible[0];
+  const who = document.querySelector("header .who");
+  return {
+    boxes: Object.fromEntries([...document.querySelectorAll(
+      "input[name=verdict]")].map((b) => [b.value, b.checked])),
+    visibleVerdicts: visible.map((c) => c.getAttribute("data-v")),
+    first: first ? {
+      id: first.id.slice(5),
+      verdict: first.getAttribute("data-v"),
+      // Seen without scrolling: its summary starts inside the window.
+      inFirstScreen: first.getBoundingClientRect().top < window.innerHeight,
+    } : null,
+    agent: who.querySelector(".agent")?.textContent ?? null,
+    url: who.querySelector(".url")?.textContent ?? null,
+    headerText: document.querySelector("header.top").innerText,
+    shown: document.getElementById("shown").textContent,
+  };
+});
+
+// Document order of the verdicts with every case shown.
+const allVerdicts = (page) => page.evaluate(() => [...document.querySelectorAll(
+  "details.case")].filter((c) => !c.hidden).map((c) => c.getAttribute("data-v")));
+
+async function checkFirst(browser, file, seen) {
+  const { context, page } = await watchedPage(browser, DESKTOP, seen);
+  await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+  const out = await openingState(page);
+  await context.close();
+  return out;
+}
+
 async function checkIndex(browser, file, failId, passId, shots, seen) {
   const url = pathToFileURL(file).href;
   const out = {};
@@ -107,8 +148,20 @@ async function checkIndex(browser, file, failId, passId, shots, seen) {
   out.title = await page.title();
   out.totalCases = await page.locator("details.case").count();
   out.initiallyVisible = await visibleCount(page, "details.case");
+  out.opening = await openingState(page);
+  await page.screenshot({ path: join(shots, "index-opening.png") });
   out.fail = await caseState(page, failId);
   out.summaryText = await page.locator(".summary").innerText();
+  out.failRfcLinks = await page.evaluate((id) => [...document.querySelectorAll(
+    `[id="case-${id}"] a.rfc`)].map((a) => ({ href: a.href, text: a.textContent })),
+  failId);
+
+  // The total chip shows every case; the order stays attention-first.
+  await page.locator(".chip.total").click();
+  out.allShown = await allVerdicts(page);
+  // Reset goes back to how the page opened.
+  await page.locator("#reset").click();
+  out.afterReset = await visibleCount(page, "details.case");
 
   await setOnlyVerdict(page, "fail");
   out.filterFail = {
@@ -123,7 +176,8 @@ async function checkIndex(browser, file, failId, passId, shots, seen) {
   await page.locator(`${caseSel(failId)} > summary`).click();
   await page.waitForSelector(`${caseSel(failId)} .wire li.entry`);
   out.afterClick = await caseState(page, failId);
-  await page.screenshot({ path: join(shots, "index-desktop.png"), fullPage: true });
+  await page.screenshot({ path: join(shots, "index-desktop.png"), fullPage: true,
+    timeout: FULL_PAGE_TIMEOUT });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(shots, "index-desktop-top.png") });
 
@@ -154,6 +208,12 @@ async function checkIndex(browser, file, failId, passId, shots, seen) {
     { path: join(shots, "index-case-desktop.png") });
   await context.close();
 
+  // A link to a case the opening filter hides (a pass) still opens it.
+  ({ context, page } = await watchedPage(browser, DESKTOP, seen));
+  await page.goto(`${url}#case-${passId}`, { waitUntil: "load" });
+  out.passViaHash = await caseState(page, passId);
+  await context.close();
+
   ({ context, page } = await watchedPage(browser, PHONE, seen));
   await page.goto(`${url}#case-${failId}`, { waitUntil: "load" });
   await page.waitForSelector(`${caseSel(failId)}[open] .wire li.entry`);
@@ -165,7 +225,31 @@ async function checkIndex(browser, file, failId, passId, shots, seen) {
   return out;
 }
 
-async function checkMatrix(browser, file, failId, shots, seen) {
+// The links of the row of case id: per column, the href as written and as
+// the browser resolves it.
+const rowLinks = (page, id) => page.evaluate((cid) => {
+  for (const tr of document.querySelectorAll("table.matrix tbody tr")) {
+    if (tr.querySelector(".cid").textContent !== cid) continue;
+    return [...tr.querySelectorAll("td")].map((td) => {
+      const a = td.querySelector("a");
+      return a ? { href: a.getAttribute("href"), url: a.href } : null;
+    });
+  }
+  return null;
+}, id);
+
+// Clicks the cell of row id in column col and says where it led.
+async function followCell(page, id, col) {
+  const row = page.locator("table.matrix tbody tr").filter({
+    has: page.locator(".cid", { hasText: new RegExp(`^${id.replace(/\./g, "\\.")}$`) }),
+  });
+  await Promise.all([page.waitForEvent("load"),
+    row.locator("td a").nth(col).click()]);
+  await page.waitForSelector(`${caseSel(id)}[open]`);
+  return { location: page.url(), state: await caseState(page, id) };
+}
+
+async function checkMatrix(browser, file, failId, passId, shots, seen) {
   const { context, page } = await watchedPage(browser, DESKTOP, seen);
   await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
   const out = {};
@@ -187,10 +271,23 @@ async function checkMatrix(browser, file, failId, shots, seen) {
   out.failRowVisible = await page.evaluate((id) =>
     [...document.querySelectorAll("table.matrix tbody tr")].some((tr) =>
       !tr.hidden && tr.querySelector(".cid").textContent === id), failId);
-  await page.screenshot({ path: join(shots, "matrix-disagree.png"), fullPage: true });
+  await page.screenshot({ path: join(shots, "matrix-disagree.png"), fullPage: true,
+    timeout: FULL_PAGE_TIMEOUT });
   await page.screenshot({ path: join(shots, "matrix-disagree-top.png") });
   await page.locator("#m-disagree").uncheck();
   out.allVisibleAgain = await visibleCount(page, "table.matrix tbody tr");
+  out.failRowLinks = await rowLinks(page, failId);
+  out.passRowLinks = await rowLinks(page, passId);
+  out.runHeads = await page.evaluate(() => [...document.querySelectorAll(
+    "thead th.run")].map((th) => ({
+    agent: th.querySelector(".agent")?.textContent ?? null,
+    url: th.querySelector(".url")?.textContent ?? null,
+  })));
+  // The faulty run's column: its failing case, then (from the matrix
+  // again) its passing one, which that page's opening filter hides.
+  out.followFail = await followCell(page, failId, 1);
+  await page.goBack({ waitUntil: "load" });
+  out.followPass = await followCell(page, passId, 1);
   await context.close();
   return out;
 }
@@ -218,8 +315,10 @@ let result;
 try {
   if (mode === "index")
     result = await checkIndex(browser, file, rest[0], rest[1], rest[2], seen);
+  else if (mode === "first")
+    result = await checkFirst(browser, file, seen);
   else if (mode === "matrix")
-    result = await checkMatrix(browser, file, rest[0], rest[1], seen);
+    result = await checkMatrix(browser, file, rest[0], rest[1], rest[2], seen);
   else
     result = await checkLarge(browser, file, rest[0], seen);
 } finally {

@@ -8,7 +8,8 @@ tests/package.json; it never downloads a browser). The script reports what it
 saw as JSON and the assertions are made here.
 
 Screenshots go to build/test-artifacts/ for a person to look at:
-index-desktop.png (full page), index-desktop-top.png, index-hash-desktop.png
+index-opening.png (the page as it opens, on "not pass"), index-desktop.png
+(full page), index-desktop-top.png, index-hash-desktop.png
 (index.html#case-ID as opened from a link), index-case-desktop.png (the
 failed case with its wire log), index-phone.png and index-phone-top.png
 (390 px wide), matrix-disagree.png.
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -131,14 +133,18 @@ def runs(tmp_path_factory):
     server = FaultyServer("no-utf8-check")
     try:
         faulty = run_test(base / "faulty", server.url, "--agent", "faulty <no-utf8-check>")
+        # No --agent: the page names the URL once.
+        unnamed = run_test(base / "unnamed", server.url, "--cases", "1.1,utf8")
     finally:
         server.stop()
     reference = run_test(base / "reference")
+    all_pass = run_test(base / "all-pass", "--cases", "utf8")
     p = wsprobe("report", str(base / "reference" / "results.json"),
                 str(base / "faulty" / "results.json"), "--out", str(base / "matrix"))
     assert p.returncode == 0, f"wsprobe report: exit {p.returncode}\n{p.stderr[-3000:]}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return {"base": base, "faulty": faulty, "reference": reference}
+    return {"base": base, "faulty": faulty, "reference": reference, "unnamed": unnamed,
+            "all_pass": all_pass}
 
 
 def first(results: dict, verdict: str) -> str:
@@ -147,6 +153,19 @@ def first(results: dict, verdict: str) -> str:
     assert ids, f"no {verdict} case in the run"
     dotted = [i for i in ids if i.count(".") >= 2]
     return (dotted or ids)[0]
+
+
+# The page's order of verdicts: what needs attention first, worst first.
+ATTENTION = ("fail", "error", "non-strict")
+
+
+def rfc_hrefs(rfc: str) -> list[str]:
+    """'6455#5.5, 7692#7.2.1' as the rfc-editor.org section URLs."""
+    out = []
+    for ref in (r.strip() for r in rfc.split(",") if r.strip()):
+        num, _, sec = ref.partition("#")
+        out.append(f"https://www.rfc-editor.org/rfc/rfc{num}" + (f"#section-{sec}" if sec else ""))
+    return out
 
 
 def test_index_in_browser(runs):
@@ -158,10 +177,36 @@ def test_index_in_browser(runs):
 
     assert seen["network"] == [], "the report made network requests"
     assert seen["console"] == [], "console errors"
-    assert seen["totalCases"] == len(results["cases"])
-    assert seen["initiallyVisible"] == len(results["cases"])
-    assert "faulty <no-utf8-check>" in seen["title"], "the agent, escaped, in the title"
     summary = results["summary"]
+    not_pass = len(results["cases"]) - summary["pass"]
+    assert seen["totalCases"] == len(results["cases"])
+    assert "faulty <no-utf8-check>" in seen["title"], "the agent, escaped, in the title"
+
+    # The page opens on "not pass", the first case in sight a failing one.
+    o = seen["opening"]
+    assert summary["fail"] > 0 and summary["pass"] > 0, "a mixed run"
+    assert o["boxes"] == {v: v != "pass" for v in o["boxes"]} and len(o["boxes"]) == 6
+    assert seen["initiallyVisible"] == not_pass == len(o["visibleVerdicts"])
+    assert "pass" not in o["visibleVerdicts"]
+    assert o["first"]["verdict"] == "fail" and o["first"]["inFirstScreen"]
+    assert f"{summary['pass']} passing hidden" in o["shown"]
+    # With every case shown, nothing needing attention is below anything else.
+    shown = seen["allShown"]
+    att = sum(1 for v in shown if v in ATTENTION)
+    assert len(shown) == len(results["cases"])
+    assert shown[:att] == sorted(shown[:att], key=ATTENTION.index)
+    assert not any(v in ATTENTION for v in shown[att:])
+    assert shown[0] == "fail"
+    assert seen["afterReset"] == not_pass
+
+    # The agent as given by --agent, the URL once.
+    assert o["agent"] == "faulty <no-utf8-check>"
+    assert o["url"] == results["target"]
+    assert o["headerText"].count(results["target"]) == 1
+
+    # The failing case's RFC references link to their sections.
+    assert [a["href"] for a in seen["failRfcLinks"]] == rfc_hrefs(fail_case["rfc"])
+    assert all(a["text"].startswith("RFC ") for a in seen["failRfcLinks"])
     assert f"{summary['fail']} fail" in seen["summaryText"]
     assert f"{summary['pass']} pass" in seen["summaryText"]
 
@@ -187,6 +232,9 @@ def test_index_in_browser(runs):
     h = seen["viaHash"]
     assert h["open"] and h["entries"] == a["entries"]
     assert h["inViewport"] and h["summaryOnTop"]
+    # ... and a passing case too, though the opening filter hides passes.
+    p = seen["passViaHash"]
+    assert p["visible"] and p["open"] and p["inViewport"] and p["verdict"] == "pass"
 
     pr = seen["print"]
     assert not pr["filtersShown"]
@@ -195,9 +243,35 @@ def test_index_in_browser(runs):
     assert seen["afterPrintOpen"] == 1, "after printing, only the clicked case stays open"
 
     assert seen["phoneOverflowX"] <= 0, "horizontal scroll on a phone"
-    for name in ("index-desktop.png", "index-desktop-top.png", "index-hash-desktop.png",
+    for name in ("index-opening.png", "index-desktop.png", "index-desktop-top.png",
+                 "index-hash-desktop.png",
                  "index-case-desktop.png", "index-phone.png", "index-phone-top.png"):
         assert (ARTIFACTS / name).stat().st_size > 1000, name
+
+
+def test_opening_state(runs):
+    """No --agent: the URL once. Every case passed: the filter on "all"."""
+    unnamed = runs["unnamed"]
+    seen = browse("first", str(runs["base"] / "unnamed" / "index.html"))
+    assert seen["network"] == [] and seen["console"] == []
+    assert seen["agent"] is None and seen["url"] == unnamed["target"]
+    assert seen["headerText"].count(unnamed["target"]) == 1
+    assert unnamed["summary"]["fail"] > 0
+    assert seen["first"]["verdict"] == "fail" and seen["first"]["inFirstScreen"]
+    assert seen["boxes"]["pass"] is False
+
+    all_pass = runs["all_pass"]
+    assert all_pass["summary"]["pass"] == len(all_pass["cases"]) > 0
+    seen = browse("first", str(runs["base"] / "all-pass" / "index.html"))
+    assert seen["boxes"] == {v: True for v in seen["boxes"]} and len(seen["boxes"]) == 6
+    assert seen["visibleVerdicts"] == ["pass"] * len(all_pass["cases"])
+    assert seen["agent"] == all_pass["agent"] != all_pass["target"]
+
+
+def file_of(url: str) -> Path:
+    parts = urlsplit(url)
+    assert parts.scheme == "file", url
+    return Path(unquote(parts.path))
 
 
 def test_matrix_in_browser(runs):
@@ -208,7 +282,8 @@ def test_matrix_in_browser(runs):
     ref = {c["id"]: c["verdict"] for c in reference["cases"]}
     bad = {c["id"]: c["verdict"] for c in faulty["cases"]}
     disagree = sum(1 for i in set(ref) & set(bad) if ref[i] != bad[i])
-    seen = browse("matrix", str(matrix), fail_id, str(ARTIFACTS))
+    pass_id = first(faulty, "pass")
+    seen = browse("matrix", str(matrix), fail_id, pass_id, str(ARTIFACTS))
 
     assert seen["network"] == [] and seen["console"] == []
     assert seen["columns"] == 2
@@ -219,6 +294,52 @@ def test_matrix_in_browser(runs):
     assert seen["failRowVisible"]
     assert seen["allVisibleAgain"] == seen["rows"]
     assert (ARTIFACTS / "matrix-disagree.png").stat().st_size > 1000
+
+    # Each cell links to the case in its run's index.html, by a relative
+    # path from matrix.html to the page next to that run's results.json.
+    base = runs["base"]
+    for links, case_id in ((seen["failRowLinks"], fail_id), (seen["passRowLinks"], pass_id)):
+        assert [link["href"] for link in links] == [
+            f"../reference/index.html#case-{case_id}", f"../faulty/index.html#case-{case_id}"]
+        assert [file_of(link["url"]) for link in links] == [
+            base / "reference" / "index.html", base / "faulty" / "index.html"]
+        assert all(file_of(link["url"]).is_file() for link in links)
+    for followed, case_id, verdict in ((seen["followFail"], fail_id, "fail"),
+                                       (seen["followPass"], pass_id, "pass")):
+        assert file_of(followed["location"]) == base / "faulty" / "index.html"
+        assert urlsplit(followed["location"]).fragment == f"case-{case_id}"
+        state = followed["state"]
+        assert state and state["open"] and state["visible"] and state["verdict"] == verdict
+    assert seen["runHeads"] == [
+        {"agent": reference["agent"], "url": reference["target"]},
+        {"agent": "faulty <no-utf8-check>", "url": faulty["target"]}]
+
+
+def test_matrix_links_without_index(runs, tmp_path):
+    """A run whose results.json has no index.html beside it gets one
+    written next to matrix.html (run-N/index.html), and the cells link there."""
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(runs["base"] / "faulty" / "results.json", lone / "results.json")
+    out = tmp_path / "out"
+    p = wsprobe("report", str(runs["base"] / "reference" / "results.json"),
+                str(lone / "results.json"), "--out", str(out))
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert not (lone / "index.html").exists(), "nothing written beside the input"
+    assert (out / "run-2" / "index.html").is_file()
+    assert not (out / "run-1").exists(), "run 1 has its own index.html"
+    page = (out / "matrix.html").read_text()
+    fail_id = first(runs["faulty"], "fail")
+    row = re.search(r'<span class="cid">' + re.escape(fail_id) + r'</span>.*?</tr>', page)
+    hrefs = re.findall(r'<a href="([^"]+)"', row.group(0))
+    beside = os.path.relpath(os.path.realpath(runs["base"] / "reference" / "index.html"),
+                             os.path.realpath(out))
+    assert hrefs == [f"{beside}#case-{fail_id}", f"run-2/index.html#case-{fail_id}"]
+    for href in hrefs:
+        path, _, frag = href.partition("#")
+        target = (out / unquote(path)).resolve()
+        assert target.is_file(), href
+        assert f'id="{frag}"' in target.read_text(), href
 
 
 def test_large_report_opens(runs):

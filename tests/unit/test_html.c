@@ -3,169 +3,9 @@
  * atomic write, and the wire decoder on malformed bytes. The pages are read
  * back as text; tests/integration/test_html_report.py checks them in a real
  * browser. */
-#include "reports/html_internal.h"
-#include "reports/report.h"
+#include "tests/unit/html_fixture.h"
 
-#include <criterion/criterion.h>
 #include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#define HOSTILE                                                                \
-  "<script>alert(1)</script>\"><img src=x onerror=alert(1)></script><!--"      \
-  "\xff\xfe\xc0\xaf\x01\x7f\xe2\x80\xa8"
-
-/* ---- building results by hand ---- */
-
-static char *sdup(const char *s) { return s ? strdup(s) : NULL; }
-
-static void add_wire(ws_case_result *c, double t, const char *dir,
-                     const void *bytes, size_t len, const char *note) {
-  c->wire = realloc(c->wire, (c->wire_count + 1) * sizeof *c->wire);
-  cr_assert(c->wire);
-  ws_result_wire *w = &c->wire[c->wire_count++];
-  w->t_ms = t;
-  w->dir = dir;
-  w->bytes = len ? malloc(len) : NULL;
-  if (len)
-    memcpy(w->bytes, bytes, len);
-  w->len = len;
-  w->note = sdup(note);
-}
-
-static void add_case(ws_run_results *r, const char *id, const char *title,
-                     enum ws_verdict v, const char *reason) {
-  ws_case_result c = {0};
-  c.id = sdup(id);
-  c.title = sdup(title);
-  c.area = sdup(v == WS_VERDICT_ERROR ? "close" : "framing");
-  c.rfc = sdup("6455#5.5, 6455#7.4.1");
-  c.level = sdup(v == WS_VERDICT_NON_STRICT ? "SHOULD" : "MUST");
-  c.autobahn = v == WS_VERDICT_PASS ? NULL : sdup(id);
-  c.verdict = v;
-  c.reason_code = sdup(v == WS_VERDICT_PASS ? "" : "close-code");
-  c.reason = sdup(reason);
-  c.expected = sdup("close 1002 | tcp-close");
-  c.observed = sdup(reason);
-  c.duration_ms = 1.5;
-  c.close_by = "harness";
-  if (v != WS_VERDICT_PASS) {
-    static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-    static const char resp[] = "HTTP/1.1 101 OK\r\n\r\n";
-    static const uint8_t frame[] = {
-        0x81, 0x85, 1, 2, 3, 4, 'h' ^ 1, 'e' ^ 2, 'l' ^ 3, 'l' ^ 4, 'o' ^ 1};
-    add_wire(&c, 0.1, "note", NULL, 0, "connected");
-    add_wire(&c, 0.2, "tx", req, sizeof req - 1, "handshake request");
-    add_wire(&c, 0.3, "rx", resp, sizeof resp - 1, NULL);
-    add_wire(&c, 0.4, "tx", frame, sizeof frame, "step 1");
-  }
-  cr_assert_eq(ws_results_add(r, &c), 0);
-}
-
-/* A case whose every peer-controlled field is hostile, wire included. */
-static void add_hostile(ws_run_results *r) {
-  add_case(r, "9.9.9", "title " HOSTILE, WS_VERDICT_FAIL,
-           "reason " HOSTILE "\0after-nul <script>");
-  ws_case_result *c = &r->cases[r->case_count - 1];
-  free(c->expected);
-  c->expected = sdup("expected " HOSTILE);
-  c->has_close = true;
-  c->close_code = 1002;
-  c->close_reason = sdup("bye " HOSTILE);
-  /* A close frame from the server whose reason is hostile, a NUL in it. */
-  uint8_t close[2 + 2 + sizeof HOSTILE] = {0x88, 2 + sizeof HOSTILE, 0x03,
-                                           0xEA};
-  memcpy(close + 4, HOSTILE, sizeof HOSTILE); /* its NUL included */
-  add_wire(c, 0.5, "rx", close, sizeof close, "note " HOSTILE);
-  static const char hdr[] = "HTTP/1.1 101 OK\r\nX-Evil: " HOSTILE "\r\n";
-  add_wire(c, 0.6, "rx", hdr, sizeof hdr - 1, NULL);
-}
-
-static void make_run(ws_run_results *r, const char *agent, bool hostile) {
-  ws_results_init(r);
-  r->tool_version = sdup("0.1.0");
-  r->target = sdup(hostile ? "ws://127.0.0.1:9/" HOSTILE : "ws://127.0.0.1:9/");
-  r->agent = sdup(agent);
-  r->started_at = sdup("2024-01-01T12:00:00Z");
-  r->duration_ms = 4211.5;
-  r->seed = 1234567;
-  add_case(r, "1.1.2", "Two", WS_VERDICT_PASS, "");
-  add_case(r, "1.1.10", "Ten", WS_VERDICT_FAIL, "close 1000, wanted 1002");
-  add_case(r, "1.1.1", "One", WS_VERDICT_NON_STRICT, "TCP drop, no close");
-  add_case(r, "2.1", "Info", WS_VERDICT_INFORMATIONAL, "close 1012");
-  add_case(r, "hs.2", "Unimpl", WS_VERDICT_UNIMPLEMENTED, "no deflate");
-  add_case(r, "close.1", "Err", WS_VERDICT_ERROR, "connection refused");
-  if (hostile)
-    add_hostile(r);
-}
-
-/* ---- reading the page back ---- */
-
-static char tmpdir_[64];
-
-static void setup_dir(void) {
-  strcpy(tmpdir_, "/tmp/wsprobe-html-XXXXXX");
-  cr_assert(mkdtemp(tmpdir_));
-}
-
-static void teardown_dir(void) {
-  DIR *d = opendir(tmpdir_);
-  struct dirent *e;
-  char path[512];
-  while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(path, sizeof path, "%s/%s", tmpdir_, e->d_name);
-    unlink(path);
-  }
-  if (d)
-    closedir(d);
-  rmdir(tmpdir_);
-}
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  cr_assert(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = malloc((size_t)n + 1);
-  cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-  s[n] = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return s;
-}
-
-static size_t count(const char *hay, const char *needle) {
-  size_t n = 0;
-  for (const char *p = hay; (p = strstr(p, needle)); p++)
-    n++;
-  return n;
-}
-
-static char *write_index(const ws_run_results *r) {
-  char path[128], err[256];
-  snprintf(path, sizeof path, "%s/index.html", tmpdir_);
-  cr_assert_eq(ws_report_write_html(r, path, err, sizeof err), 0, "%s", err);
-  size_t len;
-  char *doc = slurp(path, &len);
-  cr_assert_eq(strlen(doc), len, "a NUL byte in the page");
-  return doc;
-}
-
-static char *write_matrix(const ws_run_results *const *runs, size_t n) {
-  char path[128], err[256];
-  snprintf(path, sizeof path, "%s/matrix.html", tmpdir_);
-  cr_assert_eq(ws_report_write_matrix_html(runs, n, path, err, sizeof err), 0,
-               "%s", err);
-  size_t len;
-  char *doc = slurp(path, &len);
-  cr_assert_eq(strlen(doc), len, "a NUL byte in the page");
-  return doc;
-}
 
 /* Valid UTF-8 throughout, and no raw C0 control but tab and newline. */
 static void assert_clean_text(const char *doc) {
@@ -224,8 +64,9 @@ Test(html, matrix_escapes_everything_hostile) {
   ws_results_free(&b);
 }
 
-/* Self-contained: no URL at all in a page whose data holds none, so the
- * page's own markup, CSS and JS reference nothing outside the file. */
+/* Self-contained: the page's own markup, CSS and JS reference nothing
+ * outside the file. The only URLs are the links to the RFC sections, which
+ * a reader may follow but the page never fetches. */
 Test(html, self_contained) {
   ws_run_results a, b;
   make_run(&a, "one", false);
@@ -234,7 +75,8 @@ Test(html, self_contained) {
   char *pages[] = {write_index(&a), write_matrix(runs, 2)};
   for (size_t i = 0; i < 2; i++) {
     cr_assert_null(strstr(pages[i], "http://"));
-    cr_assert_null(strstr(pages[i], "https://"));
+    cr_assert_eq(count(pages[i], "https://"),
+                 count(pages[i], "href=\"https://www.rfc-editor.org/rfc/rfc"));
     cr_assert_null(strstr(pages[i], "//fonts"));
     cr_assert_null(strstr(pages[i], " src="));
     cr_assert_null(strstr(pages[i], "url("));
@@ -246,14 +88,21 @@ Test(html, self_contained) {
   ws_results_free(&b);
 }
 
-/* A hostile target URL is text, never a reference. */
+/* A hostile agent or target URL is text, never a reference; so is an RFC
+ * field that is not an RFC reference. */
 Test(html, urls_in_data_stay_text) {
   ws_run_results r;
   make_run(&r, "https://evil.example/x.js", true);
+  free(r.cases[0].rfc);
+  r.cases[0].rfc = sdup("https://evil.example/#1, 6455#5.5\" onclick=\"x");
   char *doc = write_index(&r);
   cr_assert_null(strstr(doc, "src=\"http"));
-  cr_assert_null(strstr(doc, "href=\"http"));
   cr_assert_null(strstr(doc, "href=\"//"));
+  cr_assert_null(strstr(doc, "evil.example/x.js\""), "in an attribute");
+  cr_assert_eq(count(doc, "href=\"http"),
+               count(doc, "href=\"https://www.rfc-editor.org/rfc/rfc6455#"));
+  cr_assert(strstr(doc, "RFC https://evil.example/ &#xa7;1, RFC 6455 "
+                        "&#xa7;5.5&quot; onclick=&quot;x"));
   free(doc);
   ws_results_free(&r);
 }
@@ -276,7 +125,7 @@ Test(html, anchors_counts_and_atomic_write) {
   cr_assert(strstr(doc, "<span class=\"n\">1</span> error"));
   cr_assert(strstr(doc, "1234567"), "the seed");
   cr_assert(strstr(doc, "4.21 s"), "the duration");
-  cr_assert(strstr(doc, "RFC 6455 5.5, RFC 6455 7.4.1"));
+  cr_assert(strstr(doc, ">RFC 6455 &#xa7;5.5</a>, <a "), "linked, readable");
   free(doc);
   ws_run_results *runs[] = {&r};
   free(write_matrix((const ws_run_results *const *)runs, 1));
