@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 void ws_case_keys_init(ws_prng *keys, uint64_t seed, const char *case_id,
                        char key[WS_KEY_LEN + 1]) {
@@ -116,9 +117,102 @@ static int template_request(const ws_step *step, const ws_request_target *t,
   return out->failed ? -1 : 0;
 }
 
+/* Fields the opening handshake is made of: a raw request that lacks one is
+ * about its absence, so the run never adds them. */
+static bool handshake_field(const char *name, size_t len) {
+  static const char *const fields[] = {"Host", "Upgrade", "Connection",
+                                       "Sec-WebSocket-Key",
+                                       "Sec-WebSocket-Version"};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (strlen(fields[i]) == len && strncasecmp(fields[i], name, len) == 0)
+      return true;
+  return false;
+}
+
+/* Whether the header block [p, end) has a field called name. */
+static bool has_field(const uint8_t *p, const uint8_t *end, const char *name,
+                      size_t len) {
+  while (p < end) {
+    const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
+    const uint8_t *line_end = eol ? eol : end;
+    const uint8_t *colon = memchr(p, ':', (size_t)(line_end - p));
+    if (colon && (size_t)(colon - p) == len &&
+        strncasecmp((const char *)p, name, len) == 0)
+      return true;
+    p = eol ? eol + 1 : end;
+  }
+  return false;
+}
+
+/* Appends a "Name: value" line (no line end) to out unless the block
+ * already has the field or it is one of the handshake's own. */
+static void add_field(ws_buf *out, const uint8_t *block, const uint8_t *end,
+                      const char *line, size_t len, const char *eol) {
+  const char *colon = memchr(line, ':', len);
+  if (!colon)
+    return;
+  size_t name = (size_t)(colon - line);
+  if (handshake_field(line, name) || has_field(block, end, line, name))
+    return;
+  ws_buf_append(out, line, len);
+  ws_buf_puts(out, eol);
+}
+
+/* The run's own headers (--origin, --header) go into a raw request too, so
+ * a server behind a token or a cookie gets them on every request: just
+ * before the blank line that ends the header block, with the block's own
+ * line ends. Not when the request has no end of its header block, and never
+ * a field the request already has (the case chose it) or one the handshake
+ * is made of (the case is about its absence). */
+static int add_run_headers(const ws_request_target *t, size_t start,
+                           ws_buf *out) {
+  if (!t->origin && !t->extra_headers)
+    return 0;
+  const uint8_t *block = out->ptr + start;
+  size_t len = out->len - start;
+  const uint8_t *crlf = memmem(block, len, "\r\n\r\n", 4);
+  const uint8_t *lf = memmem(block, len, "\n\n", 2);
+  if (!crlf && !lf)
+    return 0;
+  bool use_crlf = crlf && (!lf || crlf < lf);
+  const uint8_t *at = use_crlf ? crlf + 2 : lf + 1; /* the blank line */
+  const char *eol = use_crlf ? "\r\n" : "\n";
+  ws_buf fields = {0};
+  if (t->origin) {
+    ws_buf line = {0};
+    ws_buf_printf(&line, "Origin: %s", t->origin);
+    add_field(&fields, block, at, ws_buf_str(&line), line.len, eol);
+    ws_buf_free(&line);
+  }
+  for (const char *p = t->extra_headers; p && *p;) {
+    const char *next = strstr(p, "\r\n");
+    size_t n = next ? (size_t)(next - p) : strlen(p);
+    add_field(&fields, block, at, p, n, eol);
+    p = next ? next + 2 : p + n;
+  }
+  int rc = 0;
+  if (fields.len) {
+    size_t offset = (size_t)(at - out->ptr);
+    ws_buf rest = {0};
+    ws_buf_append(&rest, at, out->len - offset);
+    out->len = offset;
+    ws_buf_append(out, fields.ptr, fields.len);
+    ws_buf_append(out, rest.ptr, rest.len);
+    rc = fields.failed || rest.failed || out->failed ? -1 : 0;
+    ws_buf_free(&rest);
+  }
+  ws_buf_free(&fields);
+  return rc;
+}
+
 int ws_case_request(const ws_step *step, const ws_request_target *target,
                     const char *key, ws_buf *out) {
-  if (step && step->kind == WS_STEP_REQUEST)
-    return template_request(step, target, key, out);
+  if (step && step->kind == WS_STEP_REQUEST) {
+    size_t start = out->len;
+    if (!one_line(target->origin) ||
+        template_request(step, target, key, out) != 0)
+      return -1;
+    return add_run_headers(target, start, out);
+  }
   return handshake_request(step, target, key, out);
 }

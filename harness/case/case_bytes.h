@@ -53,9 +53,13 @@ typedef struct ws_request_target {
 
 /* Appends the opening request of a case to out: the default handshake when
  * step is NULL, a HANDSHAKE step's (its offers added), or a REQUEST step's
- * bytes with {host} {path} {key} replaced when it is a template. 0, or -1
- * when out failed (out of memory, or past out->max) or the request cannot be
- * built (a header value with a line break). */
+ * bytes with {host} {path} {key} replaced when it is a template. The run's
+ * Origin and extra headers go into every request, raw ones included, except
+ * a field a raw request already has or one the handshake is made of (Host,
+ * Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version): the case
+ * is about those. 0, or -1 when out failed (out of memory, or past
+ * out->max) or the request cannot be built (a header value with a line
+ * break). */
 int ws_case_request(const ws_step *step, const ws_request_target *target,
                     const char *key, ws_buf *out);
 

@@ -45,9 +45,9 @@ static char *joined_values(ws_session *s, const ws_http_message *m,
   return out;
 }
 
-/* "upgraded" means valid for the request actually sent, so a raw request's
- * key and offers are read back from its own bytes; when they cannot be (a
- * malformed request), the generated key is used and nothing was offered. */
+/* "upgraded" means valid for the request actually sent, so the key and the
+ * offers are read back from its own bytes; when they cannot be (a malformed
+ * raw request), the generated key is used and nothing was offered. */
 static void learn_offers(ws_session *s, const uint8_t *req, size_t len) {
   ws_http_parser p;
   ws_http_parser_init(&p, WS_HTTP_REQUEST, len + 1, len / 2 + 2);
@@ -75,16 +75,10 @@ int session_send_request(ws_session *s, const ws_step *step) {
     return -1;
   }
   bool raw = step && step->kind == WS_STEP_REQUEST;
-  if (raw) {
-    learn_offers(s, req.ptr, req.len);
-  } else if (step) {
-    if (step->protocols)
-      s->check_protocols =
-          dup_text(s, step->protocols, strlen(step->protocols));
-    if (step->extensions)
-      s->check_extensions =
-          dup_text(s, step->extensions, strlen(step->extensions));
-  }
+  /* What was offered is read back from the request itself, whichever
+   * built it: a raw request's own headers, a HANDSHAKE step's offers, or a
+   * Sec-WebSocket-Protocol the run adds with --header. */
+  learn_offers(s, req.ptr, req.len);
   if (!s->check_key && !s->fatal)
     s->check_key = dup_text(s, s->key, strlen(s->key));
   int rc = -1;

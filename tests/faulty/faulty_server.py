@@ -16,6 +16,7 @@ of faults is FAULTS below (and tests/faulty/README.md).
                      [--die-after N | --reset-after N]
     -> prints "listening on ws://127.0.0.1:PORT/" and serves until SIGTERM.
 
+--require-header NAME:VALUE puts an auth layer in front (403 without it).
 --die-after N and --reset-after N are not rule faults but availability: the
 server exits (every connection with it) once it has accepted N connections,
 or resets every connection after the Nth before reading a byte of it. They
@@ -352,6 +353,9 @@ class Connection:
             elif value.startswith(" "):
                 value = value[1:]  # only the one space after the colon
             headers.append((name, value))
+        if REQUIRED_HEADER and (REQUIRED_HEADER[0].lower(), REQUIRED_HEADER[1]) not in [
+                (k.lower(), v) for k, v in headers]:
+            return self.http_error(403, "Forbidden")  # an auth layer in front
         if "reject-unknown-headers" in self.f:
             known = ("host", "upgrade", "connection")
             if any(not (k.lower() in known or k.lower().startswith("sec-websocket-"))
@@ -786,6 +790,11 @@ class Connection:
             self.closed = True
 
 
+# --require-header NAME:VALUE: (name, value) every request must carry, or
+# None. Set once by main(), before any connection.
+REQUIRED_HEADER: tuple[str, str] | None = None
+
+
 def reset(sock: socket.socket) -> None:
     """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -851,6 +860,9 @@ def main(argv=None) -> int:
                     help="exit once N connections were accepted (a server that dies)")
     ap.add_argument("--reset-after", type=int, default=0, metavar="N",
                     help="reset every connection after the Nth, unread")
+    ap.add_argument("--require-header", metavar="NAME:VALUE",
+                    help="answer 403 to any request without this header (a server behind "
+                         "a token), before any other check")
     ap.add_argument("--list-faults", action="store_true")
     args = ap.parse_args(argv)
     if args.list_faults:
@@ -862,6 +874,10 @@ def main(argv=None) -> int:
         ap.error(f"unknown fault(s) {unknown}; known: {', '.join(FAULTS)}")
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         ap.error("loopback only")
+    if args.require_header:
+        name, _, value = args.require_header.partition(":")
+        global REQUIRED_HEADER
+        REQUIRED_HEADER = (name.strip(), value.strip())
     serve(args.host, args.port, set(args.fault), args.healthy_first,
           args.die_after, args.reset_after)
     return 0

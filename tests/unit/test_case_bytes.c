@@ -164,3 +164,32 @@ Test(case_bytes, a_header_value_with_a_line_break_cannot_be_built) {
   cr_assert_eq(ws_case_request(&s, &target, "k", &out), -1);
   ws_buf_free(&out);
 }
+
+Test(case_bytes, the_runs_headers_go_into_raw_requests_too) {
+  static const char tpl[] = "GET {path} HTTP/1.1\r\nHost: {host}\r\n"
+                            "Origin: http://case.example\r\n\r\n";
+  ws_step s = {.kind = WS_STEP_REQUEST, .request_is_template = true};
+  s.payload = (ws_bytes){(const uint8_t *)tpl, sizeof tpl - 1};
+  ws_request_target t = target; /* Origin and Cookie */
+  t.extra_headers = "Cookie: a=b\r\nHost: evil\r\nsec-websocket-version: 8\r\n";
+  ws_buf out = {0};
+  cr_assert_eq(ws_case_request(&s, &t, "KEY", &out), 0);
+  /* The case's own Origin stays; the handshake's fields are never added. */
+  cr_assert_str_eq(ws_buf_str(&out),
+                   "GET /chat?x=1 HTTP/1.1\r\nHost: example.com:8080\r\n"
+                   "Origin: http://case.example\r\nCookie: a=b\r\n\r\n");
+  /* Bare LF line ends: the added fields use them too. */
+  static const char lf[] = "GET / HTTP/1.1\nHost: h\n\n";
+  s.payload = (ws_bytes){(const uint8_t *)lf, sizeof lf - 1};
+  ws_buf_clear(&out);
+  cr_assert_eq(ws_case_request(&s, &t, "KEY", &out), 0);
+  cr_assert_str_eq(ws_buf_str(&out), "GET / HTTP/1.1\nHost: h\nOrigin: "
+                                     "http://example.com\nCookie: a=b\n\n");
+  /* No end of the header block: nothing is added. */
+  static const char open[] = "GET / HTTP/1.1\r\nX-Pad: 1\r\n";
+  s.payload = (ws_bytes){(const uint8_t *)open, sizeof open - 1};
+  ws_buf_clear(&out);
+  cr_assert_eq(ws_case_request(&s, &t, "KEY", &out), 0);
+  cr_assert_str_eq(ws_buf_str(&out), open);
+  ws_buf_free(&out);
+}
