@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Runs build/wsprobe with argv (argv[0] is ignored; NULL-terminated),
+ * stdout and stderr to /dev/null. Its exit status, or -1 when it could not
+ * run or died of a signal; *maxrss_kib (may be NULL) gets its peak RSS. */
+int bench_run_wsprobe(char *const argv[], long *maxrss_kib);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t bench_now_ns(void);
 

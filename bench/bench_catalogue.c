@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,9 +16,7 @@
 #define WSPROBE_PATH "build/wsprobe"
 #endif
 
-/* Runs the catalogue, output to /dev/null, results.json into dir. Returns
- * the exit status, or -1 when it could not be run. */
-static int run_catalogue(const char *json_path) {
+int bench_run_wsprobe(char *const argv[], long *maxrss_kib) {
   pid_t pid = fork();
   if (pid < 0)
     return -1;
@@ -27,15 +26,23 @@ static int run_catalogue(const char *json_path) {
       dup2(devnull, STDOUT_FILENO);
       dup2(devnull, STDERR_FILENO);
     }
-    char *argv[] = {WSPROBE_PATH, "test", "--json", (char *)json_path, NULL};
     execv(WSPROBE_PATH, argv);
     _exit(127);
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0)
+  struct rusage ru;
+  while (wait4(pid, &status, 0, &ru) < 0)
     if (errno != EINTR)
       return -1;
+  if (maxrss_kib)
+    *maxrss_kib = ru.ru_maxrss;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Runs the catalogue, results.json into json_path. */
+static int run_catalogue(const char *json_path) {
+  char *argv[] = {WSPROBE_PATH, "test", "--json", (char *)json_path, NULL};
+  return bench_run_wsprobe(argv, NULL);
 }
 
 /* The "total" of results.json's summary, or -1. */

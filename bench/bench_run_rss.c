@@ -20,39 +20,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef WSPROBE_PATH
-#define WSPROBE_PATH "build/wsprobe"
-#endif
 #define PYTHON "/usr/bin/python3"
 #define FLOOD_SERVER "tests/hostile/flood_server.py"
 
-/* Runs `wsprobe test [url] --out dir` quietly; its peak RSS in KiB (from
- * the kernel's accounting of the child), or -1. */
+/* Runs `wsprobe test [url] --out dir`; its peak RSS in KiB (from the
+ * kernel's accounting of the child), or -1. */
 static long run_test(const char *url, const char *dir) {
-  pid_t pid = fork();
-  if (pid < 0)
-    return -1;
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, STDOUT_FILENO);
-      dup2(devnull, STDERR_FILENO);
-    }
-    char *with_url[] = {WSPROBE_PATH, "test",      (char *)url,
-                        "--out",      (char *)dir, NULL};
-    char *reference[] = {WSPROBE_PATH, "test", "--out", (char *)dir, NULL};
-    execv(WSPROBE_PATH, url ? with_url : reference);
-    _exit(127);
-  }
-  int status;
-  struct rusage ru;
-  while (wait4(pid, &status, 0, &ru) < 0)
-    if (errno != EINTR)
-      return -1;
+  char *with_url[] = {"wsprobe", "test",      (char *)url,
+                      "--out",   (char *)dir, NULL};
+  char *reference[] = {"wsprobe", "test", "--out", (char *)dir, NULL};
+  long kib = -1;
+  int rc = bench_run_wsprobe(url ? with_url : reference, &kib);
   /* Exit 0 or 1 (cases failed, as they must against a hostile peer). */
-  if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
-    return -1;
-  return ru.ru_maxrss;
+  return rc == 0 || rc == 1 ? kib : -1;
 }
 
 /* Total size of the files in dir, removing them (and dir). */

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
+from release_binary import release_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 FAULTY_DIR = ROOT / "tests" / "faulty"
@@ -43,15 +44,9 @@ FAULT_CASES = "2,3"
 FAULT_FAILS = ["2.5"] + [f"3.{n}" for n in range(1, 8)]
 
 
-def _binary() -> Path:
-    env = os.environ.get("WSPROBE_BIN")
-    if env:
-        return Path(env)
-    rel = ROOT / "build" / "wsprobe"
-    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
 
 
-BINARY = _binary()
+BINARY = release_binary()
 
 
 class Faulty:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from release_binary import release_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tests" / "faulty" / "faulty_server.py"
@@ -53,15 +54,9 @@ sys.path.insert(0, str(ROOT / "tests" / "faulty"))
 from faults import FAULTS  # noqa: E402
 
 
-def _binary() -> Path:
-    env = os.environ.get("WSPROBE_BIN")
-    if env:
-        return Path(env)
-    rel = ROOT / "build" / "wsprobe"
-    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
 
 
-BINARY = _binary()
+BINARY = release_binary()
 
 
 def ids(prefix: str, first: int, last: int) -> list[str]:
@@ -764,7 +759,7 @@ def run_fault(fault: str | None, patterns: list[str] | None, healthy_first: int 
     return run
 
 
-def _require_binary():
+def _requirerelease_binary():
     if not BINARY.exists():
         pytest.fail(f"{BINARY} is missing: run `make build/wsprobe` first", pytrace=False)
 
@@ -773,7 +768,7 @@ def _require_binary():
 def fault_runs(request):
     """Runs every fault the session selected, a few at a time; maps fault ->
     Run (or the exception it raised)."""
-    _require_binary()
+    _requirerelease_binary()
     wanted = []
     for item in request.session.items:
         cs = getattr(item, "callspec", None)
@@ -856,7 +851,7 @@ def test_an_invalid_101_is_a_finding_not_a_run_that_cannot_be_done(fault):
     the preflight sees the invalid 101, says so, and the run goes on: the
     handshake cases fail and the exit status is 1 (not 2: "could not run"
     would hide the violation)."""
-    _require_binary()
+    _requirerelease_binary()
     run = run_fault(fault, ["hs.1"], healthy_first=0, allow_no_results=True)
     assert run.rc == 1, (run.rc, run.stderr)
     assert "every case that needs the opening handshake will fail" in run.stderr, run.stderr
@@ -865,7 +860,7 @@ def test_an_invalid_101_is_a_finding_not_a_run_that_cannot_be_done(fault):
 
 def test_baseline_is_conformant():
     """No fault: the whole catalogue passes (or records informational)."""
-    _require_binary()
+    _requirerelease_binary()
     run = run_fault(None, list(AREAS))
     bad = {i: run.reasons[i] for i, v in run.verdicts.items() if v not in BASELINE_OK}
     assert not bad, "baseline faulty server is not conformant:\n" + "\n".join(
@@ -874,7 +869,7 @@ def test_baseline_is_conformant():
 
 
 def test_reference_server_has_no_fail():
-    _require_binary()
+    _requirerelease_binary()
     run = run_wsprobe(None, None)
     bad = {i: run.reasons[i] for i, v in run.verdicts.items() if v in ("fail", "error")}
     assert not bad, "reference server:\n" + "\n".join(f"  {i}: {r}" for i, r in sorted(bad.items()))
@@ -897,7 +892,7 @@ def catalogue_ids() -> dict[str, str]:
 def test_every_case_can_fail():
     """Each case id of the nine protocol areas is caught by some fault
     (fail or non-strict) or is on the allow-list with a reason."""
-    _require_binary()
+    _requirerelease_binary()
     caught = set()
     for spec in EXPECTED.values():
         caught.update(spec.fail, spec.non_strict)

@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from release_binary import release_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "integration" / "html_report.mjs"
@@ -45,15 +46,9 @@ RUN_TIMEOUT = 120
 BROWSER_TIMEOUT = 180
 
 
-def _binary() -> Path:
-    env = os.environ.get("WSPROBE_BIN")
-    if env:
-        return Path(env)
-    rel = ROOT / "build" / "wsprobe"
-    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
 
 
-BINARY = _binary()
+BINARY = release_binary()
 
 
 def _missing() -> list[str]:

@@ -6,11 +6,12 @@ the token check, instead of a handshake area full of spurious refusals."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 from pathlib import Path
+
+from release_binary import release_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tests" / "faulty" / "faulty_server.py"
@@ -18,12 +19,6 @@ PYTHON = "/usr/bin/python3"
 LISTEN_RE = re.compile(r"^listening on (ws://127\.0\.0\.1:\d+/)$")
 
 
-def _binary() -> Path:
-    env = os.environ.get("WSPROBE_BIN")
-    if env:
-        return Path(env)
-    rel = ROOT / "build" / "wsprobe"
-    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
 
 
 def verdicts(out: Path, *server_args: str, header: str | None = None) -> tuple[int, dict]:
@@ -32,7 +27,7 @@ def verdicts(out: Path, *server_args: str, header: str | None = None) -> tuple[i
     try:
         m = LISTEN_RE.match(proc.stdout.readline().strip())
         assert m
-        cmd = [str(_binary()), "test", m.group(1), "--cases", "handshake,1.1.1",
+        cmd = [str(release_binary()), "test", m.group(1), "--cases", "handshake,1.1.1",
                "--out", str(out)]
         if header:
             cmd += ["--header", header]

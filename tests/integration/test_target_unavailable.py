@@ -19,13 +19,13 @@ every case that needs the handshake fails with reason code
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+from release_binary import release_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = ROOT / "tests" / "faulty" / "faulty_server.py"
@@ -37,15 +37,9 @@ RUN_TIMEOUT = 240.0
 FRAME_CASES = "framing,pings,2,3"
 
 
-def _binary() -> Path:
-    env = os.environ.get("WSPROBE_BIN")
-    if env:
-        return Path(env)
-    rel = ROOT / "build" / "wsprobe"
-    return rel if rel.exists() else ROOT / "build" / "asan" / "wsprobe"
 
 
-BINARY = _binary()
+BINARY = release_binary()
 
 
 class Server:
