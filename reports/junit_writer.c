@@ -53,7 +53,8 @@
  *   - GitHub Actions reporters: EnricoMi/publish-unit-test-result-action
  *     marks its check failed on failures or errors and lists skipped tests
  *     apart; mikepenz/action-junit-report's fail_on_failure fails on
- *     <failure>/<error> and not on <skipped> (its PR #910); dorny/
+ *     <failure>/<error> and makes <skipped> a notice (its src/
+ *     testParser.ts, PR #910); dorny/
  *     test-reporter's fail-on-error fails on failed tests and counts
  *     skipped ones separately.
  * An unexpected pass must be red in all of them: the job exits 1, and
