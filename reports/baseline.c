@@ -1,7 +1,10 @@
-/* Baselines (baseline.h): loading, the regression and unexpected-pass rules,
- * and recording the outcome in results.json and summary.md. */
+/* Baselines (baseline.h): loading, comparing a run (by the rules of
+ * ci_gate.h), and recording the outcome in results.json. summary.md and
+ * junit.xml render the outcome themselves (markdown_gate.c, junit_writer.c).
+ */
 #include "reports/baseline.h"
 #include "reports/atomic_file.h"
+#include "reports/ci_gate.h"
 #include "reports/json.h"
 #include "reports/report.h"
 
@@ -102,6 +105,34 @@ void ws_baseline_free(ws_baseline *b) {
   free(b->path);
   ws_id_index_free(&b->index);
   memset(b, 0, sizeof *b);
+}
+
+void ws_baseline_mark_unknown(ws_baseline *b,
+                              bool (*known)(const char *id, void *ctx),
+                              void *ctx) {
+  b->unknown_count = 0;
+  for (size_t i = 0; i < b->count; i++) {
+    b->entries[i].unknown = !known(b->entries[i].id, ctx);
+    b->unknown_count += b->entries[i].unknown;
+  }
+}
+
+void ws_baseline_unknown_list(const ws_baseline *b, char *out, size_t cap) {
+  size_t used = 0;
+  if (cap)
+    out[0] = '\0';
+  for (size_t i = 0; i < b->count && cap > 4; i++) {
+    if (!b->entries[i].unknown)
+      continue;
+    size_t room = cap - 4 - used; /* keeps room for "..." */
+    int n =
+        snprintf(out + used, room, "%s%s", used ? ", " : "", b->entries[i].id);
+    if (n < 0 || (size_t)n >= room) {
+      snprintf(out + used, cap - used, "...");
+      return;
+    }
+    used += (size_t)n;
+  }
 }
 
 int ws_baseline_from_results(const ws_run_results *r, const char *name,
@@ -305,17 +336,23 @@ static int push_hit(ws_baseline_hit **list, size_t *count, size_t at, int v) {
 int ws_baseline_compare(const ws_baseline *b, const ws_run_results *r,
                         ws_verdict_set fail_on, ws_baseline_outcome *out) {
   memset(out, 0, sizeof *out);
+  ws_gate g = {.fail_on = fail_on, .baseline = b};
   for (size_t i = 0; i < r->case_count; i++) {
-    const ws_case_result *c = &r->cases[i];
-    const ws_baseline_entry *e = ws_baseline_find(b, c->id);
-    int was = e ? (int)e->verdict : -1;
-    bool now_bad = fail_on & WS_VERDICT_BIT(c->verdict);
-    bool was_bad = was >= 0 && (fail_on & WS_VERDICT_BIT(was));
-    int rc = 0;
-    if (now_bad && was != (int)c->verdict)
+    int was, rc = 0;
+    switch (ws_gate_role_of(&g, &r->cases[i], &was)) {
+    case WS_GATE_FAILING:
       rc = push_hit(&out->regressions, &out->regression_count, i, was);
-    else if (was_bad && !now_bad && c->verdict != WS_VERDICT_ERROR)
+      break;
+    case WS_GATE_UNEXPECTED_PASS:
       rc = push_hit(&out->unexpected_passes, &out->unexpected_count, i, was);
+      break;
+    case WS_GATE_EXPECTED:
+      rc = push_hit(&out->expected, &out->expected_count, i, was);
+      break;
+    case WS_GATE_NOT_RUN:
+    case WS_GATE_OK:
+      break;
+    }
     if (rc != 0) {
       ws_baseline_outcome_free(out);
       return -1;
@@ -327,6 +364,7 @@ int ws_baseline_compare(const ws_baseline *b, const ws_run_results *r,
 void ws_baseline_outcome_free(ws_baseline_outcome *o) {
   free(o->regressions);
   free(o->unexpected_passes);
+  free(o->expected);
   memset(o, 0, sizeof *o);
 }
 
@@ -364,8 +402,24 @@ static int write_text_doc(FILE *out, const void *ctx) {
   return ferror(out) ? -1 : 0;
 }
 
+int ws_baseline_prepare_path(const char *path, char *err, size_t cap) {
+  const char *slash = strrchr(path, '/');
+  if (!slash || slash == path)
+    return 0; /* the current directory, or / */
+  char dir[4096];
+  if ((size_t)(slash - path) >= sizeof dir) {
+    snprintf(err, cap, "%s: path too long", path);
+    return -1;
+  }
+  memcpy(dir, path, (size_t)(slash - path));
+  dir[slash - path] = '\0';
+  return ws_make_dirs(dir, err, cap);
+}
+
 int ws_baseline_write_text(const ws_run_results *r, const char *path, char *err,
                            size_t cap) {
+  if (ws_baseline_prepare_path(path, err, cap) != 0)
+    return -1;
   return ws_write_atomically(path, write_text_doc, r, err, cap);
 }
 
@@ -398,10 +452,26 @@ struct append_ctx {
   size_t head_len;
   bool comma;
   const ws_baseline *b;
+  ws_verdict_set fail_on;
   const ws_run_results *r;
   const ws_baseline_outcome *o;
-  const char *tail; /* Markdown: the section, or NULL for JSON */
 };
+
+static void json_fail_on(ws_json *w, ws_verdict_set set) {
+  ws_json_array_begin_inline(w);
+  for (int v = 0; v < WS_VERDICT_COUNT; v++)
+    if (set & WS_VERDICT_BIT(v))
+      ws_json_string(w, ws_verdict_name((enum ws_verdict)v));
+  ws_json_array_end(w);
+}
+
+static void json_unknown_ids(ws_json *w, const ws_baseline *b) {
+  ws_json_array_begin_inline(w);
+  for (size_t i = 0; i < b->count; i++)
+    if (b->entries[i].unknown)
+      ws_json_string(w, b->entries[i].id);
+  ws_json_array_end(w);
+}
 
 /* The baseline object, one level deep: written at depth 0 into a buffer,
  * then every line break gets the two spaces of the enclosing object. */
@@ -416,10 +486,16 @@ static int write_json_member(FILE *out, const struct append_ctx *a) {
   ws_json_object_begin(&w);
   ws_json_key(&w, "file");
   ws_json_string(&w, a->b->path);
+  ws_json_key(&w, "fail_on");
+  json_fail_on(&w, a->fail_on);
   ws_json_key(&w, "regressions");
   json_hits(&w, a->r, a->o->regressions, a->o->regression_count);
   ws_json_key(&w, "unexpected_passes");
   json_hits(&w, a->r, a->o->unexpected_passes, a->o->unexpected_count);
+  ws_json_key(&w, "expected");
+  json_hits(&w, a->r, a->o->expected, a->o->expected_count);
+  ws_json_key(&w, "unknown_ids");
+  json_unknown_ids(&w, a->b);
   ws_json_object_end(&w);
   int rc = ws_json_finish(&w);
   if (fclose(mem) != 0)
@@ -441,15 +517,13 @@ static int write_json_member(FILE *out, const struct append_ctx *a) {
 static int write_appended(FILE *out, const void *ctx) {
   const struct append_ctx *a = ctx;
   fwrite(a->head, 1, a->head_len, out);
-  if (a->tail)
-    fputs(a->tail, out);
-  else if (write_json_member(out, a) != 0)
+  if (write_json_member(out, a) != 0)
     return -1;
   return ferror(out) ? -1 : 0;
 }
 
 int ws_baseline_append_json(const char *json_path, const ws_baseline *b,
-                            const ws_run_results *r,
+                            ws_verdict_set fail_on, const ws_run_results *r,
                             const ws_baseline_outcome *o, char *err,
                             size_t cap) {
   size_t len;
@@ -472,85 +546,10 @@ int ws_baseline_append_json(const char *json_path, const ws_baseline *b,
                          .head_len = head,
                          .comma = head > 0 && text[head - 1] != '{',
                          .b = b,
+                         .fail_on = fail_on,
                          .r = r,
                          .o = o};
   int rc = ws_write_atomically(json_path, write_appended, &a, err, cap);
-  free(text);
-  return rc;
-}
-
-static void md_hits(FILE *out, const ws_run_results *r,
-                    const ws_baseline_hit *hits, size_t n, bool reasons) {
-  fputs(reasons ? "| case | title | baseline | now | reason |\n"
-                  "|---|---|---|---|---|\n"
-                : "| case | title | baseline | now |\n|---|---|---|---|\n",
-        out);
-  for (size_t i = 0; i < n; i++) {
-    const ws_case_result *c = &r->cases[hits[i].case_index];
-    fputs("| ", out);
-    ws_md_cell(out, c->id, 40);
-    fputs(" | ", out);
-    ws_md_cell(out, c->title, 80);
-    fprintf(out, " | %s | %s |",
-            hits[i].baseline_verdict < 0
-                ? "(not listed)"
-                : ws_verdict_name((enum ws_verdict)hits[i].baseline_verdict),
-            ws_verdict_name(c->verdict));
-    if (reasons) {
-      fputc(' ', out);
-      ws_md_cell(out, c->reason, 200);
-      fputs(" |", out);
-    }
-    fputc('\n', out);
-  }
-}
-
-static char *markdown_section(const ws_baseline *b, const ws_run_results *r,
-                              const ws_baseline_outcome *o) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  if (!out)
-    return NULL;
-  fputs("\n## Baseline\n\nCompared with `", out);
-  ws_md_cell(out, b->path, 200);
-  fprintf(out, "`: %zu regression%s, %zu unexpected pass%s.\n",
-          o->regression_count, o->regression_count == 1 ? "" : "s",
-          o->unexpected_count, o->unexpected_count == 1 ? "" : "es");
-  if (o->regression_count) {
-    fputs("\n### Regressions\n\n", out);
-    md_hits(out, r, o->regressions, o->regression_count, true);
-  }
-  if (o->unexpected_count) {
-    fputs("\n### Unexpected passes\n\nThese cases no longer fail: update the "
-          "baseline.\n\n",
-          out);
-    md_hits(out, r, o->unexpected_passes, o->unexpected_count, false);
-  }
-  if (fclose(out) != 0) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
-int ws_baseline_append_markdown(const char *md_path, const ws_baseline *b,
-                                const ws_run_results *r,
-                                const ws_baseline_outcome *o, char *err,
-                                size_t cap) {
-  size_t len;
-  char *text = read_file(md_path, (size_t)256 << 20, &len, err, cap);
-  if (!text)
-    return -1;
-  char *section = markdown_section(b, r, o);
-  int rc = -1;
-  if (!section) {
-    snprintf(err, cap, "%s: out of memory", md_path);
-  } else {
-    struct append_ctx a = {.head = text, .head_len = len, .tail = section};
-    rc = ws_write_atomically(md_path, write_appended, &a, err, cap);
-  }
-  free(section);
   free(text);
   return rc;
 }

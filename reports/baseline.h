@@ -24,8 +24,13 @@
  *   - a regression when it now has a fail-on verdict the baseline did not
  *     give it (absent from the baseline, or listed with another verdict);
  *   - an unexpected pass when the baseline gives it a fail-on verdict and it
- *     now has none (and is not error): the baseline is out of date.
- * Either makes `wsprobe test` exit 1. */
+ *     now has none (and is not error): the baseline is out of date;
+ *   - expected when it has the fail-on verdict the baseline lists.
+ * A regression or an unexpected pass makes `wsprobe test` exit 1; an
+ * expected case is reported as expected in every format, never as a
+ * failure (the rules live in ci_gate.h). An id the baseline lists that no
+ * case of the catalogue has (a typo, or a case since removed) is a warning
+ * naming it, on stderr and in summary.md. */
 #ifndef WS_HARNESS_BASELINE_H
 #define WS_HARNESS_BASELINE_H
 
@@ -44,13 +49,15 @@ typedef struct ws_baseline_entry {
   char *id; /* heap */
   enum ws_verdict verdict;
   char *reason; /* heap, may be "" */
+  bool unknown; /* set by ws_baseline_mark_unknown */
 } ws_baseline_entry;
 
 typedef struct ws_baseline {
   char *path; /* heap; where it was read from */
   ws_baseline_entry *entries;
   size_t count, cap;
-  ws_id_index index; /* over entries */
+  ws_id_index index;    /* over entries */
+  size_t unknown_count; /* entries with .unknown */
 } ws_baseline;
 
 /* Reads FILE: a results.json when its first non-blank byte is '{', else an
@@ -69,6 +76,16 @@ int ws_baseline_from_results(const ws_run_results *r, const char *name,
 const ws_baseline_entry *ws_baseline_find(const ws_baseline *b, const char *id);
 void ws_baseline_free(ws_baseline *b);
 
+/* Flags every entry whose id known() rejects (ctx is passed through) and
+ * counts them in b->unknown_count. */
+void ws_baseline_mark_unknown(ws_baseline *b,
+                              bool (*known)(const char *id, void *ctx),
+                              void *ctx);
+
+/* "ID, ID, ..." of the unknown entries, at most cap bytes ("..." when cut),
+ * for the warning on stderr. */
+void ws_baseline_unknown_list(const ws_baseline *b, char *out, size_t cap);
+
 /* ---- comparing a run ---- */
 
 /* A set of verdicts: bit (1u << verdict). */
@@ -85,35 +102,36 @@ typedef struct ws_baseline_outcome {
   size_t regression_count;
   ws_baseline_hit *unexpected_passes; /* heap, in run order */
   size_t unexpected_count;
+  ws_baseline_hit *expected; /* heap, in run order */
+  size_t expected_count;
 } ws_baseline_outcome;
 
-/* Applies the rules above. 0, or -1 (out of memory). */
+/* Applies the rules above (ws_gate_role_of). 0, or -1 (out of memory). */
 int ws_baseline_compare(const ws_baseline *b, const ws_run_results *r,
                         ws_verdict_set fail_on, ws_baseline_outcome *out);
 void ws_baseline_outcome_free(ws_baseline_outcome *o);
 
 /* ---- writing ---- */
 
-/* An expectations file for the run (see above), atomically. 0, or -1 with
- * a reason in err. */
+/* Creates the directories above path, so --write-baseline ci/x.txt works
+ * in a fresh checkout; `wsprobe test` calls it before the run, so a path
+ * that cannot be written fails at once. 0, or -1 with a reason in err. */
+int ws_baseline_prepare_path(const char *path, char *err, size_t cap);
+
+/* An expectations file for the run (see above), atomically, its directory
+ * created if missing. 0, or -1 with a reason in err. */
 int ws_baseline_write_text(const ws_run_results *r, const char *path, char *err,
                            size_t cap);
 
-/* Adds "baseline": {"file": ..., "regressions": [...],
- * "unexpected_passes": [...]} as the last member of the results.json at
- * json_path (written by ws_results_write_json just before), atomically.
- * Each list item is {"id", "title", "verdict", "baseline" (a verdict or
- * null), "reason"}. 0, or -1 with a reason in err. */
+/* Adds "baseline": {"file": ..., "fail_on": ["fail", ...], "regressions":
+ * [...], "unexpected_passes": [...], "expected": [...], "unknown_ids":
+ * ["ID", ...]} as the last member of the results.json at json_path
+ * (written by ws_results_write_json just before), atomically. Each item of
+ * the three case lists is {"id", "title", "verdict", "baseline" (a verdict
+ * or null), "reason"}. 0, or -1 with a reason in err. */
 int ws_baseline_append_json(const char *json_path, const ws_baseline *b,
-                            const ws_run_results *r,
+                            ws_verdict_set fail_on, const ws_run_results *r,
                             const ws_baseline_outcome *o, char *err,
                             size_t cap);
-
-/* Appends a "Baseline" section (regressions and unexpected passes as
- * tables) to the Markdown file at md_path, atomically. 0 or -1 with err. */
-int ws_baseline_append_markdown(const char *md_path, const ws_baseline *b,
-                                const ws_run_results *r,
-                                const ws_baseline_outcome *o, char *err,
-                                size_t cap);
 
 #endif

@@ -1,25 +1,24 @@
 /* summary.md: a short GitHub-flavoured Markdown summary of a run, for a pull
  * request comment or $GITHUB_STEP_SUMMARY. Layout:
  *
- *   # wsprobe: TARGET: N cases, F fail, E error
+ *   # wsprobe: TARGET: N cases, P pass, F fail, E error
+ *       (with a baseline: N cases, R regressions, U unexpected passes,
+ *       X expected; the count of each other --fail-on verdict is added)
  *   (a line for an interrupted run)
- *   | verdict | cases |           one row per verdict
+ *   **Exit status S:** why            `wsprobe test` only (ci_gate.h)
+ *   | verdict | cases |               one row per verdict
+ *   ## Failed cases                   the --fail-on cases and those not run
+ *     or ## Baseline (regressions, unexpected passes, expected cases) and
+ *     ## Cases not run                (markdown_gate.c)
  *   ## Areas
  *   | area | total | pass | non-strict | ... |
- *   ## Failed cases
- *   | id | verdict | title | reason |   fail and error, at most
- *                                      WS_MARKDOWN_MAX_FAILED rows, then
- *   _... and N more (see results.json)_
  *
  * Text the peer controls (close reasons end up in reasons and observed
- * outcomes; agent names; titles of custom cases) is escaped so it can neither
- * break a table row nor inject markup: newlines become spaces, Markdown
- * punctuation gets a backslash, < > & become entities, and bytes that are
- * not printable UTF-8 become a visible \xNN. */
+ * outcomes; agent names; titles of custom cases) goes through ws_md_text,
+ * so it can neither break a table row nor inject markup. */
 #include "reports/atomic_file.h"
+#include "reports/markdown_internal.h"
 #include "reports/report.h"
-#include "reports/utf8_text.h"
-#include "reports/xml_escape.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +26,6 @@
 
 /* Cases named in the "target stopped answering" line. */
 #define MAX_LISTED_LOST 10
-#define WS_MARKDOWN_MAX_FAILED 50
-/* A table cell longer than this is cut (at a character boundary): a PR
- * comment has a size limit and a reason is meant to be one line. */
-#define MAX_CELL_BYTES 200
 
 /* Columns of the verdict tables, in the order of results.json's summary. */
 static const enum ws_verdict column_order[] = {
@@ -44,55 +39,41 @@ static enum ws_verdict verdict_of(const ws_case_result *c) {
                                                  : WS_VERDICT_ERROR;
 }
 
-static void escape_byte(FILE *out, unsigned char c) {
-  if (c == '\n' || c == '\r' || c == '\t')
-    fputc(' ', out); /* a newline would end the table row */
-  else if (c < 0x20 || c == 0x7F)
-    fprintf(out, "\\x%02X", c);
-  else if (c == '<')
-    fputs("&lt;", out);
-  else if (c == '>')
-    fputs("&gt;", out);
-  else if (c == '&')
-    fputs("&amp;", out);
-  else if (strchr("\\|`*_[]~", c))
-    fprintf(out, "\\%c", c); /* the rest only matters next to these */
-  else
-    fputc(c, out);
-}
-
-/* Writes at most max bytes of s (0: no limit), escaped; "..." marks a cut. */
-static void md_text(FILE *out, const char *s, size_t max) {
-  if (!s)
+/* The counts that decide the exit status: with a baseline, its outcome
+ * (a failure it expects is not news); without, pass and every --fail-on
+ * verdict besides fail and error. */
+static void title_counts(FILE *out, const ws_run_results *r, const ws_gate *g,
+                         size_t total) {
+  fprintf(out, ": %zu cases", total);
+  if (g->baseline) {
+    ws_gate_tally t = ws_gate_count(g, r);
+    fprintf(out, ", %zu regression%s, %zu unexpected pass%s, %zu expected",
+            t.failing, t.failing == 1 ? "" : "s", t.unexpected,
+            t.unexpected == 1 ? "" : "es", t.expected);
+    if (r->counts[WS_VERDICT_ERROR])
+      fprintf(out, ", %zu error", r->counts[WS_VERDICT_ERROR]);
     return;
-  const unsigned char *p = (const unsigned char *)s;
-  size_t len = strlen(s), i = 0;
-  while (i < len) {
-    size_t n = ws_text_utf8_len(p + i, len - i);
-    if (max && i + (n ? n : 1) > max) {
-      fputs("...", out);
-      return;
-    }
-    if (n == 0)
-      fprintf(out, "\\x%02X", p[i]); /* not UTF-8 */
-    else if (n == 1)
-      escape_byte(out, p[i]);
-    else
-      fwrite(p + i, 1, n, out);
-    i += n ? n : 1;
   }
+  fprintf(out, ", %zu pass", r->counts[WS_VERDICT_PASS]);
+  for (size_t i = 0; i < COLUMNS; i++) {
+    enum ws_verdict v = column_order[i];
+    if (v != WS_VERDICT_PASS && v != WS_VERDICT_FAIL && v != WS_VERDICT_ERROR &&
+        (g->fail_on & WS_VERDICT_BIT(v)))
+      fprintf(out, ", %zu %s", r->counts[v], ws_verdict_name(v));
+  }
+  fprintf(out, ", %zu fail, %zu error", r->counts[WS_VERDICT_FAIL],
+          r->counts[WS_VERDICT_ERROR]);
 }
 
-static void title_line(FILE *out, const ws_run_results *r) {
+static void title_line(FILE *out, const ws_run_results *r, const ws_gate *g) {
   size_t total = 0;
   for (int v = 0; v < WS_VERDICT_COUNT; v++)
     total += r->counts[v];
   fputs("# wsprobe: ", out);
-  md_text(out, r->target && *r->target ? r->target : "(no target)",
-          MAX_CELL_BYTES);
-  fprintf(out, ": %zu cases, %zu pass, %zu fail, %zu error\n\n", total,
-          r->counts[WS_VERDICT_PASS], r->counts[WS_VERDICT_FAIL],
-          r->counts[WS_VERDICT_ERROR]);
+  ws_md_text(out, r->target && *r->target ? r->target : "(no target)",
+             WS_MARKDOWN_MAX_CELL);
+  title_counts(out, r, g, total);
+  fputs("\n\n", out);
   if (r->interrupted)
     fprintf(out,
             "**Interrupted:** %zu of %zu selected cases finished; the "
@@ -101,14 +82,14 @@ static void title_line(FILE *out, const ws_run_results *r) {
             r->selected > r->case_count ? r->selected : r->case_count);
   if (r->agent && r->target && strcmp(r->agent, r->target) != 0) {
     fputs("Agent: ", out);
-    md_text(out, r->agent, MAX_CELL_BYTES);
+    ws_md_text(out, r->agent, WS_MARKDOWN_MAX_CELL);
     fputs("  \n", out);
   }
   fprintf(out, "Seed: %llu, wsprobe ", (unsigned long long)r->seed);
-  md_text(out, r->tool_version ? r->tool_version : "?", 40);
+  ws_md_text(out, r->tool_version ? r->tool_version : "?", 40);
   if (r->started_at && *r->started_at) {
     fputs(", started ", out);
-    md_text(out, r->started_at, 40);
+    ws_md_text(out, r->started_at, 40);
   }
   fputs("\n\n", out);
 }
@@ -128,7 +109,7 @@ static void target_lost_line(FILE *out, const ws_run_results *r) {
     if (!c->reason_code || strcmp(c->reason_code, "target-unavailable") != 0)
       continue;
     fputs(listed++ ? ", " : ": ", out);
-    md_text(out, c->id ? c->id : "?", MAX_CELL_BYTES);
+    ws_md_text(out, c->id ? c->id : "?", WS_MARKDOWN_MAX_CELL);
   }
   if (r->target_lost_cases > listed)
     fprintf(out, " and %zu more", r->target_lost_cases - listed);
@@ -181,7 +162,7 @@ static void area_table(FILE *out, const ws_run_results *r) {
         total++;
       }
     fputs("| ", out);
-    md_text(out, *area ? area : "(no area)", MAX_CELL_BYTES);
+    ws_md_text(out, *area ? area : "(no area)", WS_MARKDOWN_MAX_CELL);
     fprintf(out, " | %zu |", total);
     for (size_t k = 0; k < COLUMNS; k++)
       fprintf(out, " %zu |", counts[column_order[k]]);
@@ -190,51 +171,33 @@ static void area_table(FILE *out, const ws_run_results *r) {
   fputc('\n', out);
 }
 
-static void failed_row(FILE *out, const ws_case_result *c) {
-  fputs("| ", out);
-  md_text(out, c->id ? c->id : "", MAX_CELL_BYTES);
-  fprintf(out, " | %s | ", ws_verdict_name(verdict_of(c)));
-  md_text(out, c->title ? c->title : "", MAX_CELL_BYTES);
-  fputs(" | ", out);
-  md_text(out, c->reason ? c->reason : "", MAX_CELL_BYTES);
-  fputs(" |\n", out);
-}
-
-static void failed_table(FILE *out, const ws_run_results *r) {
-  size_t bad = 0, listed = 0;
-  for (size_t i = 0; i < r->case_count; i++) {
-    enum ws_verdict v = verdict_of(&r->cases[i]);
-    bad += v == WS_VERDICT_FAIL || v == WS_VERDICT_ERROR;
-  }
-  if (bad == 0)
-    return;
-  fputs("## Failed cases\n\n| id | verdict | title | reason |\n"
-        "|---|---|---|---|\n",
-        out);
-  for (size_t i = 0; i < r->case_count && listed < WS_MARKDOWN_MAX_FAILED;
-       i++) {
-    enum ws_verdict v = verdict_of(&r->cases[i]);
-    if (v != WS_VERDICT_FAIL && v != WS_VERDICT_ERROR)
-      continue;
-    failed_row(out, &r->cases[i]);
-    listed++;
-  }
-  if (bad > listed)
-    fprintf(out, "\n_... and %zu more (see results.json)_\n", bad - listed);
-  fputc('\n', out);
-}
+struct doc {
+  const ws_run_results *r;
+  const ws_gate *g;
+  bool live; /* written by the run itself: it knows its exit status */
+};
 
 static int write_document(FILE *out, const void *ctx) {
-  const ws_run_results *r = ctx;
-  title_line(out, r);
-  target_lost_line(out, r);
-  verdict_table(out, r);
-  area_table(out, r);
-  failed_table(out, r);
+  const struct doc *d = ctx;
+  title_line(out, d->r, d->g);
+  if (d->live)
+    ws_md_gate_header(out, d->r, d->g);
+  target_lost_line(out, d->r);
+  verdict_table(out, d->r);
+  ws_md_gate_sections(out, d->r, d->g);
+  area_table(out, d->r);
   return ferror(out) ? -1 : 0;
+}
+
+int ws_report_write_markdown_gated(const ws_run_results *r, const ws_gate *g,
+                                   const char *path, char *err, size_t cap) {
+  struct doc d = {r, g, true};
+  return ws_write_atomically(path, write_document, &d, err, cap);
 }
 
 int ws_report_write_markdown(const ws_run_results *r, const char *path,
                              char *err, size_t cap) {
-  return ws_write_atomically(path, write_document, r, err, cap);
+  ws_gate g = ws_gate_default();
+  struct doc d = {r, &g, false};
+  return ws_write_atomically(path, write_document, &d, err, cap);
 }

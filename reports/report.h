@@ -36,6 +36,20 @@ int ws_report_write_junit(const ws_run_results *r, const char *path, char *err,
 int ws_report_write_markdown(const ws_run_results *r, const char *path,
                              char *err, size_t cap);
 
+/* junit.xml and summary.md as `wsprobe test` writes them: every case in the
+ * role its --fail-on set and baseline give it (ci_gate.h), so the JUnit
+ * view and the job summary agree with the exit status; summary.md also
+ * says that status and why. The plain writers above use ws_gate_default()
+ * and say no status: results.json records verdicts, not the run's CI
+ * options, so that is what `wsprobe report` can re-render. */
+struct ws_gate;
+int ws_report_write_junit_gated(const ws_run_results *r,
+                                const struct ws_gate *g, const char *path,
+                                char *err, size_t cap);
+int ws_report_write_markdown_gated(const ws_run_results *r,
+                                   const struct ws_gate *g, const char *path,
+                                   char *err, size_t cap);
+
 /* All four into dir (created if missing): results.json, index.html,
  * junit.xml, summary.md. Stops at the first error. */
 int ws_report_write_all(const ws_run_results *r, const char *dir, char *err,

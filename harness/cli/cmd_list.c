@@ -78,8 +78,8 @@ int ws_cmd_list(int argc, char **argv) {
   size_t count = 0;
   if (!cat) {
     fprintf(stderr, "wsprobe: %s\n", err);
-  } else if (ws_test_select_cases(cat, patterns, NULL, &cases, &count, err,
-                                  sizeof err) != 0) {
+  } else if (ws_test_select_listed(cat, patterns, &cases, &count, err,
+                                   sizeof err) != 0) {
     fprintf(stderr, "wsprobe: list: %s\n", err);
   } else {
     print_cases(cases, count);

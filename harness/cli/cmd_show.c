@@ -34,12 +34,18 @@ typedef struct show_options {
 
 /* ---- steps as written ---- */
 
-/* One payload term: a string when the bytes are mostly printable, else
- * hex. Valid case syntax either way. */
+/* One payload term: a string when the bytes are mostly printable (UTF-8
+ * text included, written as it is: a string holds its bytes), else hex.
+ * Valid case syntax either way. */
 static void payload_term(FILE *out, const uint8_t *p, size_t n) {
   size_t odd = 0;
-  for (size_t i = 0; i < n; i++)
-    odd += (p[i] < 0x20 || p[i] >= 0x7F) && p[i] != '\n' && p[i] != '\t';
+  for (size_t i = 0; i < n; i++) {
+    size_t text = ws_wire_printable_utf8(p + i, n - i);
+    if (text)
+      i += text - 1;
+    else
+      odd += (p[i] < 0x20 || p[i] >= 0x7F) && p[i] != '\n' && p[i] != '\t';
+  }
   if (n && odd * 4 > n) {
     fputs("hex\"", out);
     for (size_t i = 0; i < n; i++)
@@ -49,7 +55,11 @@ static void payload_term(FILE *out, const uint8_t *p, size_t n) {
   }
   fputc('"', out);
   for (size_t i = 0; i < n; i++) {
-    if (p[i] == '"' || p[i] == '\\')
+    size_t text = ws_wire_printable_utf8(p + i, n - i);
+    if (text) {
+      fwrite(p + i, 1, text, out);
+      i += text - 1;
+    } else if (p[i] == '"' || p[i] == '\\')
       fprintf(out, "\\%c", p[i]);
     else if (p[i] == '\n')
       fputs("\\n", out);

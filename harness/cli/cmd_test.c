@@ -9,8 +9,9 @@
  * "interrupted": true and the exit status is 2: the run was not done, even
  * if a case already failed.
  *
- * CI controls: --fail-on picks the verdicts that make the status 1;
- * --baseline turns the status into "did anything change" (baseline.h).
+ * CI controls (reports/ci_gate.h): --fail-on picks the verdicts that make
+ * the status 1; --baseline turns the status into "did anything change"
+ * (baseline.h); every report shows each case in the role that gives.
  *
  * --exec-server: the harness owns the server process; what happens when it
  * dies during the run (restart, crash windows, pinning a crash on cases) is
@@ -29,6 +30,7 @@
 #include "io/exec_server.h"
 #include "reports/atomic_file.h"
 #include "reports/baseline.h"
+#include "reports/ci_gate.h"
 #include "reports/report.h"
 #include "reports/wire_spill.h"
 #include "run/runner.h"
@@ -193,27 +195,6 @@ static void sort_results(struct test_run *t) {
   free(slot);
 }
 
-/* 2 when the run could not be done; 1 when a case has a --fail-on verdict
- * (with a baseline: a regression or an unexpected pass); 2 when a case
- * could not be run and error is not in --fail-on; else 0. */
-static int exit_status(const struct test_run *t) {
-  const ws_run_results *r = &t->results;
-  unsigned fail_on = t->o->fail_on;
-  if (r->interrupted || t->server_lost)
-    return WS_EXIT_USAGE;
-  bool bad = false;
-  if (t->o->baseline)
-    bad = t->outcome.regression_count || t->outcome.unexpected_count;
-  else
-    for (int v = 0; v < WS_VERDICT_COUNT && !bad; v++)
-      bad = (fail_on & WS_VERDICT_BIT(v)) && r->counts[v];
-  if (bad)
-    return WS_EXIT_FAILURES;
-  bool errors_count = fail_on & WS_VERDICT_BIT(WS_VERDICT_ERROR);
-  return r->counts[WS_VERDICT_ERROR] && !errors_count ? WS_EXIT_USAGE
-                                                      : WS_EXIT_OK;
-}
-
 static int sub_path(char *out, size_t cap, const char *dir, const char *file) {
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/')
@@ -221,60 +202,53 @@ static int sub_path(char *out, size_t cap, const char *dir, const char *file) {
   return snprintf(out, cap, "%.*s/%s", (int)n, dir, file) >= (int)cap ? -1 : 0;
 }
 
-/* Every format into --out; with --json, results.json goes there instead. */
-static int write_reports(struct test_run *t, char *err, size_t cap) {
+/* results.json (at --json, or in --out), then the other formats into
+ * --out; junit.xml and summary.md show every case in its CI role. */
+static int write_reports(struct test_run *t, const ws_gate *g, char *err,
+                         size_t cap) {
   const ws_run_results *r = &t->results;
-  if (!t->o->json_path)
-    return ws_report_write_all(r, t->o->out_dir, err, cap);
-  static const struct {
-    const char *file;
-    int (*write)(const ws_run_results *, const char *, char *, size_t);
-  } others[] = {{"junit.xml", ws_report_write_junit},
-                {"summary.md", ws_report_write_markdown},
-                {"index.html", ws_report_write_html}};
+  static const char *const files[] = {"junit.xml", "summary.md", "index.html"};
   if (ws_results_write_json(r, t->json_path, err, cap) != 0)
     return -1;
-  for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char path[4096];
-    if (sub_path(path, sizeof path, t->o->out_dir, others[i].file) != 0) {
+    if (sub_path(path, sizeof path, t->o->out_dir, files[i]) != 0) {
       snprintf(err, cap, "%s: path too long", t->o->out_dir);
       return -1;
     }
-    if (others[i].write(r, path, err, cap) != 0)
+    int rc = i == 0   ? ws_report_write_junit_gated(r, g, path, err, cap)
+             : i == 1 ? ws_report_write_markdown_gated(r, g, path, err, cap)
+                      : ws_report_write_html(r, path, err, cap);
+    if (rc != 0)
       return -1;
   }
   return 0;
 }
 
-/* The baseline comparison goes to results.json and summary.md as well as
- * the terminal, so CI artifacts say what changed. */
-static int record_baseline(struct test_run *t, char *err, size_t cap) {
-  char md[4096];
-  if (ws_baseline_compare(&t->baseline, &t->results, t->o->fail_on,
-                          &t->outcome) != 0) {
-    snprintf(err, cap, "out of memory comparing with the baseline");
-    return -1;
-  }
-  if (ws_baseline_append_json(t->json_path, &t->baseline, &t->results,
-                              &t->outcome, err, cap) != 0 ||
-      sub_path(md, sizeof md, t->o->out_dir, "summary.md") != 0 ||
-      ws_baseline_append_markdown(md, &t->baseline, &t->results, &t->outcome,
-                                  err, cap) != 0)
-    return -1;
-  return 0;
-}
-
-/* Called with t->lock held or with no other thread left. */
+/* Called with t->lock held or with no other thread left. The exit status
+ * is the CI gate's (ci_gate.h: --fail-on, --baseline), so the reports and
+ * the status cannot disagree; 2 when a report could not be written. */
 static int finish_run(struct test_run *t, bool interrupted) {
   if (t->tty)
     ws_summary_progress_clear(stderr);
   t->results.interrupted = interrupted;
   t->results.duration_ms = (double)(ws_now_ms() - t->t0);
   sort_results(t);
+  ws_gate g = {.fail_on = t->o->fail_on,
+               .baseline = t->o->baseline ? &t->baseline : NULL};
   char err[512];
-  bool ok = write_reports(t, err, sizeof err) == 0;
-  if (ok && t->o->baseline)
-    ok = record_baseline(t, err, sizeof err) == 0;
+  bool ok = true;
+  if (g.baseline && ws_baseline_compare(&t->baseline, &t->results,
+                                        t->o->fail_on, &t->outcome) != 0) {
+    snprintf(err, sizeof err, "out of memory comparing with the baseline");
+    ok = false;
+  }
+  if (ok)
+    ok = write_reports(t, &g, err, sizeof err) == 0;
+  if (ok && g.baseline)
+    ok =
+        ws_baseline_append_json(t->json_path, &t->baseline, t->o->fail_on,
+                                &t->results, &t->outcome, err, sizeof err) == 0;
   if (ok && t->o->write_baseline)
     ok = ws_baseline_write_text(&t->results, t->o->write_baseline, err,
                                 sizeof err) == 0;
@@ -283,14 +257,19 @@ static int finish_run(struct test_run *t, bool interrupted) {
          0;
   if (!ok)
     fprintf(stderr, "wsprobe: %s\n", err);
-  int rc = ok ? exit_status(t) : WS_EXIT_USAGE;
-  ws_summary_print(stdout, &t->results, ok ? t->json_path : NULL,
-                   WS_SUMMARY_MAX_LISTED);
+  char why[512];
+  int rc = ws_gate_explain(&g, &t->results, why, sizeof why);
+  if (t->server_lost)
+    rc = WS_EXIT_USAGE; /* also interrupted: explain says so */
+  if (!ok) {
+    rc = WS_EXIT_USAGE;
+    snprintf(why, sizeof why, "the reports could not be written");
+  }
+  ws_summary_print(stdout, &t->results, &g, g.baseline ? &t->outcome : NULL,
+                   ok ? t->json_path : NULL, WS_SUMMARY_MAX_LISTED);
   if (ok)
     ws_summary_print_reports(stdout, t->o->out_dir);
-  if (ok && t->o->baseline)
-    ws_summary_print_baseline(stdout, &t->results, t->baseline.path,
-                              &t->outcome, WS_SUMMARY_MAX_LISTED);
+  ws_summary_print_status(stdout, rc, why);
   fflush(stdout);
   return rc;
 }
@@ -299,8 +278,14 @@ static int finish_run(struct test_run *t, bool interrupted) {
 
 static int prepare_json_path(struct test_run *t) {
   const ws_test_options *o = t->o;
-  /* The directory is made now so a bad --out fails before the run. */
+  /* The directories are made now so a bad --write-baseline or --out fails
+   * before the run. */
   char err[512];
+  if (o->write_baseline &&
+      ws_baseline_prepare_path(o->write_baseline, err, sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: --write-baseline: %s\n", err);
+    return -1;
+  }
   if (ws_make_dirs(o->out_dir, err, sizeof err) != 0) {
     fprintf(stderr, "wsprobe: test: %s\n", err);
     return -1;
@@ -527,14 +512,30 @@ static int select_cases(struct test_run *t, const ws_catalogue *cat) {
   return 0;
 }
 
-/* A bad baseline is a usage error found before anything runs. */
-static int load_baseline(struct test_run *t) {
+static bool in_catalogue(const char *id, void *cat) {
+  return ws_catalogue_find(cat, id) != NULL;
+}
+
+/* A bad baseline is a usage error found before anything runs. An id that
+ * no case has is only a warning (said again in the summary and
+ * summary.md): a case removed from the catalogue must not break CI, but a
+ * typo must not go unseen either. */
+static int load_baseline(struct test_run *t, ws_catalogue *cat) {
   char err[1024];
   if (!t->o->baseline)
     return 0;
   if (ws_baseline_load(t->o->baseline, &t->baseline, err, sizeof err) != 0) {
     fprintf(stderr, "wsprobe: --baseline: %s\n", err);
     return -1;
+  }
+  ws_baseline_mark_unknown(&t->baseline, in_catalogue, cat);
+  if (t->baseline.unknown_count) {
+    ws_baseline_unknown_list(&t->baseline, err, sizeof err);
+    fprintf(stderr,
+            "wsprobe: warning: --baseline %s lists %zu id%s that no case "
+            "has (ignored): %s\n",
+            t->o->baseline, t->baseline.unknown_count,
+            t->baseline.unknown_count == 1 ? "" : "s", err);
   }
   return 0;
 }
@@ -579,7 +580,7 @@ int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
   int rc = WS_EXIT_USAGE;
   if (!cat)
     fprintf(stderr, "wsprobe: %s\n", err);
-  else if (load_baseline(&t) == 0 && select_cases(&t, cat) == 0 &&
+  else if (load_baseline(&t, cat) == 0 && select_cases(&t, cat) == 0 &&
            prepare_json_path(&t) == 0) {
     ws_run_options run = {.timeout_scale = o->timeout_scale,
                           .seed = o->seed,

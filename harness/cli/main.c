@@ -32,7 +32,34 @@ static void usage(FILE *out) {
                "commands:\n");
   for (size_t i = 0; i < COMMAND_COUNT; i++)
     fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'wsprobe <command> --help' describes a command.\n");
+  fprintf(out, "\n'wsprobe help <command>' describes a command.\n");
+}
+
+static const struct command *find_command(const char *name) {
+  for (size_t i = 0; i < COMMAND_COUNT; i++)
+    if (strcmp(name, commands[i].name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+/* `wsprobe help CMD` is `wsprobe CMD --help`: each command owns its usage
+ * text, so there is one place to keep it right. */
+static int help(int argc, char **argv) {
+  if (argc < 3) {
+    usage(stdout);
+    return WS_EXIT_OK;
+  }
+  const struct command *c = find_command(argv[2]);
+  if (!c || argc > 3) {
+    if (c)
+      fprintf(stderr, "wsprobe: help takes one command name\n\n");
+    else
+      fprintf(stderr, "wsprobe: help: unknown command '%s'\n\n", argv[2]);
+    usage(stderr);
+    return WS_EXIT_USAGE;
+  }
+  char *args[] = {argv[2], "--help", NULL};
+  return c->run(2, args);
 }
 
 int main(int argc, char **argv) {
@@ -40,8 +67,9 @@ int main(int argc, char **argv) {
     usage(stderr);
     return WS_EXIT_USAGE;
   }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "help") == 0) {
+  if (strcmp(argv[1], "help") == 0)
+    return help(argc, argv);
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     usage(stdout);
     return WS_EXIT_OK;
   }
@@ -49,9 +77,9 @@ int main(int argc, char **argv) {
     printf("wsprobe %s\n", WSPROBE_VERSION);
     return WS_EXIT_OK;
   }
-  for (size_t i = 0; i < COMMAND_COUNT; i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      return commands[i].run(argc - 1, argv + 1);
+  const struct command *c = find_command(argv[1]);
+  if (c)
+    return c->run(argc - 1, argv + 1);
   fprintf(stderr, "wsprobe: unknown command '%s'\n\n", argv[1]);
   usage(stderr);
   return WS_EXIT_USAGE;

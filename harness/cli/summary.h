@@ -4,13 +4,14 @@
 #define WS_HARNESS_SUMMARY_H
 
 #include "reports/baseline.h"
+#include "reports/ci_gate.h"
 #include "reports/results.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* Failed and errored cases listed before "... and N more". */
+/* Lines of a case list before "... and N more" (two lines per case). */
 #define WS_SUMMARY_MAX_LISTED 40
 
 /* Rewrites the single progress line: "[123/310] 2 fail". */
@@ -19,19 +20,21 @@ void ws_summary_progress(FILE *tty, size_t done, size_t total, size_t fails,
 /* Erases the progress line. */
 void ws_summary_progress_clear(FILE *tty);
 
-/* The end-of-run summary: target, seed, counts per verdict, duration, the
- * failed and errored cases with their reasons (at most max_listed lines),
- * and where results.json went (json_path may be NULL: not written). */
-void ws_summary_print(FILE *out, const ws_run_results *r, const char *json_path,
+/* The end-of-run summary: target, seed, counts per verdict, duration; with
+ * a baseline, its comparison (counts, each regression then each unexpected
+ * pass with baseline -> now verdicts, the expected cases' ids, and ids no
+ * case has); then every other case that sets the exit status (ci_gate.h)
+ * with its reason: without a baseline each --fail-on case, and the cases
+ * not run. At most max_listed lines per list; json_path may be NULL (not
+ * written); o is NULL without a baseline. */
+void ws_summary_print(FILE *out, const ws_run_results *r, const ws_gate *g,
+                      const ws_baseline_outcome *o, const char *json_path,
                       size_t max_listed);
 
 /* "reports: DIR/index.html, junit.xml, summary.md". */
 void ws_summary_print_reports(FILE *out, const char *dir);
 
-/* The baseline comparison: counts, then each regression and unexpected
- * pass (at most max_listed of each) with baseline -> now verdicts. */
-void ws_summary_print_baseline(FILE *out, const ws_run_results *r,
-                               const char *baseline_path,
-                               const ws_baseline_outcome *o, size_t max_listed);
+/* The last line: "exit status 1: 2 regressions and ...". */
+void ws_summary_print_status(FILE *out, int status, const char *why);
 
 #endif

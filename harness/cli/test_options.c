@@ -449,7 +449,7 @@ struct select_ctx {
   char mark_value;
   char *err;
   size_t cap;
-  const char *option;
+  const char *option; /* NULL: the patterns are `list` arguments */
 };
 
 static int mark_pattern(const char *pattern, void *arg) {
@@ -462,8 +462,11 @@ static int mark_pattern(const char *pattern, void *arg) {
       hits++;
     }
   if (hits == 0) {
-    snprintf(s->err, s->cap, "%s: '%s' matches no case (see 'wsprobe list')",
-             s->option, pattern);
+    if (s->option)
+      snprintf(s->err, s->cap, "%s: no case matches '%s' (see 'wsprobe list')",
+               s->option, pattern);
+    else
+      snprintf(s->err, s->cap, "no case matches '%s'", pattern);
     return -1;
   }
   return 0;
@@ -473,18 +476,41 @@ static bool has_pattern(const char *list) {
   return list && strspn(list, " \t,") < strlen(list);
 }
 
-int ws_test_select_cases(const ws_catalogue *cat, const char *patterns,
-                         const char *excludes, const ws_case ***out,
-                         size_t *count, char *err, size_t cap) {
+/* A list given but holding no pattern ('', ' , ') is most likely an empty
+ * shell variable: running every case (or excluding none) instead would
+ * hide that, so it is an error. */
+static int check_not_blank(const char *list, const char *option, char *err,
+                           size_t cap) {
+  if (!list || has_pattern(list))
+    return 0;
+  if (option)
+    snprintf(err, cap,
+             "%s: '%s' holds no pattern (leave %s out to %s every case)",
+             option, list, option,
+             strcmp(option, "--exclude") == 0 ? "keep" : "run");
+  else
+    snprintf(err, cap, "'%s' holds no pattern (give none to list every case)",
+             list);
+  return -1;
+}
+
+static int select_cases(const ws_catalogue *cat, const char *patterns,
+                        const char *option, const char *excludes,
+                        const ws_case ***out, size_t *count, char *err,
+                        size_t cap) {
   size_t n = ws_catalogue_count(cat);
-  struct select_ctx s = {cat, calloc(n + 1, 1), 1, err, cap, "--cases"};
-  *out = malloc((n + 1) * sizeof **out);
+  *out = NULL;
   *count = 0;
+  if (check_not_blank(patterns, option, err, cap) != 0 ||
+      check_not_blank(excludes, "--exclude", err, cap) != 0)
+    return -1;
+  struct select_ctx s = {cat, calloc(n + 1, 1), 1, err, cap, option};
+  *out = malloc((n + 1) * sizeof **out);
   if (!s.mark || !*out) {
     snprintf(err, cap, "out of memory");
     goto fail;
   }
-  if (has_pattern(patterns)) {
+  if (patterns) {
     if (each_pattern(patterns, mark_pattern, &s) != 0)
       goto fail;
   } else {
@@ -505,4 +531,16 @@ fail:
   *out = NULL;
   *count = 0;
   return -1;
+}
+
+int ws_test_select_cases(const ws_catalogue *cat, const char *patterns,
+                         const char *excludes, const ws_case ***out,
+                         size_t *count, char *err, size_t cap) {
+  return select_cases(cat, patterns, "--cases", excludes, out, count, err, cap);
+}
+
+int ws_test_select_listed(const ws_catalogue *cat, const char *patterns,
+                          const ws_case ***out, size_t *count, char *err,
+                          size_t cap) {
+  return select_cases(cat, patterns, NULL, NULL, out, count, err, cap);
 }

@@ -102,11 +102,19 @@ ws_catalogue *ws_test_load_catalogue(uint64_t seed, const ws_case_sources *src,
                                      char *err, size_t cap);
 
 /* The cases matching any comma-separated pattern in `patterns` (all when
- * NULL or empty) and none in `excludes`, in catalogue order. A pattern that
- * matches no case is an error. *out is heap (free it); *count may be 0.
- * 0, or -1 with a reason in err. */
+ * NULL) and none in `excludes`, in catalogue order. A pattern that matches
+ * no case is an error, and so is a list that holds no pattern at all ('',
+ * ' , '): an empty variable must not select everything. *out is heap (free
+ * it); *count may be 0. 0, or -1 with a reason (naming --cases or
+ * --exclude) in err. */
 int ws_test_select_cases(const ws_catalogue *cat, const char *patterns,
                          const char *excludes, const ws_case ***out,
                          size_t *count, char *err, size_t cap);
+
+/* The same for the patterns of `wsprobe list PATTERNS...`: no excludes, and
+ * messages that name no option. */
+int ws_test_select_listed(const ws_catalogue *cat, const char *patterns,
+                          const ws_case ***out, size_t *count, char *err,
+                          size_t cap);
 
 #endif

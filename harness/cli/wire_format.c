@@ -1,6 +1,7 @@
 #include "cli/wire_format.h"
 #include "codec/close.h"
 #include "codec/errors.h"
+#include "reports/utf8_text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,32 @@ void ws_wire_formatter_skip_http(ws_wire_formatter *f) {
 
 static void pad(FILE *out, int n) { fprintf(out, "%*s", n, ""); }
 
-/* Bytes as a single-quoted string with C-style escapes. */
+size_t ws_wire_printable_utf8(const uint8_t *p, size_t n) {
+  size_t len = ws_text_utf8_len(p, n);
+  if (len < 2)
+    return 0;
+  uint32_t cp = p[0] & (0x7F >> len);
+  for (size_t i = 1; i < len; i++)
+    cp = cp << 6 | (p[i] & 0x3F);
+  /* C1 controls act on a terminal like C0 ones; the line and paragraph
+   * separators and the bidirectional controls move or reorder the rest of
+   * the line, so a trace could show other bytes than it holds. */
+  bool control = cp <= 0x9F || (cp >= 0x2028 && cp <= 0x202E) ||
+                 (cp >= 0x2066 && cp <= 0x2069);
+  return control ? 0 : len;
+}
+
+/* Bytes as a single-quoted string with C-style escapes; well-formed UTF-8
+ * text is shown as text. A character cut by max is escaped bytewise. */
 static void quoted(FILE *out, const uint8_t *p, size_t len, size_t max) {
+  size_t end = len < max ? len : max;
   fputc('\'', out);
-  for (size_t i = 0; i < len && i < max; i++) {
-    if (p[i] == '\'' || p[i] == '\\')
+  for (size_t i = 0; i < end; i++) {
+    size_t n = ws_wire_printable_utf8(p + i, end - i);
+    if (n) {
+      fwrite(p + i, 1, n, out);
+      i += n - 1;
+    } else if (p[i] == '\'' || p[i] == '\\')
       fprintf(out, "\\%c", p[i]);
     else if (p[i] >= 0x20 && p[i] < 0x7F)
       fputc(p[i], out);

@@ -60,6 +60,12 @@ void ws_wire_format_bytes(ws_wire_formatter *f, FILE *out, bool rx,
 void ws_wire_format_observation(FILE *out, const ws_observation *obs);
 void ws_wire_format_result(FILE *out, const ws_case_result *r);
 
+/* The length of the multi-byte UTF-8 character at p (n bytes available)
+ * when a terminal can show it as it is, else 0: ASCII, invalid or cut
+ * sequences, and characters that control the terminal (C1 controls, line
+ * and paragraph separators, bidirectional controls) are escaped instead. */
+size_t ws_wire_printable_utf8(const uint8_t *p, size_t n);
+
 /* A classic 16-bytes-per-line hex dump with an ASCII column, each line
  * prefixed with `indent` spaces. At most max bytes (0: all). */
 void ws_wire_hexdump(FILE *out, const uint8_t *bytes, size_t len, size_t max,

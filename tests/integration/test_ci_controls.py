@@ -5,7 +5,14 @@ Against tests/faulty/faulty_server.py (a conformant echo server that
   - exit status without a baseline, with a baseline from the same run, with a
     baseline from a clean run (regressions listed), with an expectations
     file, and unexpected passes;
-  - --fail-on fail,non-strict on a run whose only findings are non-strict;
+  - every format agrees with the exit status (reports/ci_gate.h): with a
+    satisfied baseline the terminal, summary.md and junit.xml show the
+    known failures as expected (JUnit <skipped>), never as failures; a
+    regression and an unexpected pass are <failure>s and listed first;
+    ids the catalogue lacks are a warning; --write-baseline creates its
+    directory;
+  - --fail-on fail,non-strict on a run whose only findings are non-strict:
+    the cases that set the status are listed everywhere;
   - `wsprobe report` (matrix.html) and `wsprobe diff` (text, Markdown, exit
     codes);
   - --exec-server: the harness starts the server, stops it at the end (no
@@ -25,6 +32,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -108,6 +116,26 @@ def verdicts(out: Path) -> dict[str, str]:
     return {c["id"]: c["verdict"] for c in results(out)["cases"]}
 
 
+def junit(out: Path) -> dict[str, tuple[str, str]]:
+    """Per case id: (the outcome element or "", its message)."""
+    root = ET.parse(out / "junit.xml").getroot()
+    found = {}
+    for tc in root.iter("testcase"):
+        el = next((e for e in tc if e.tag in ("failure", "error", "skipped")), None)
+        found[tc.get("name").split(" ", 1)[0]] = \
+            (el.tag, el.get("message")) if el is not None else ("", "")
+    return found
+
+
+def junit_totals(out: Path) -> dict[str, int]:
+    root = ET.parse(out / "junit.xml").getroot()
+    return {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
+
+
+def with_outcome(out: Path, tag: str) -> list[str]:
+    return sorted(i for i, (t, _) in junit(out).items() if t == tag)
+
+
 # ---- exit status and baselines ----
 
 @pytest.fixture
@@ -134,10 +162,32 @@ def test_baseline_from_the_same_run_exits_0(fault_run, tmp_path):
     out = tmp_path / "again"
     p = run_test(server.url, out, "--baseline", first / "results.json")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "0 regressions, 0 unexpected passes" in p.stdout
+    n = len(FAULT_FAILS)
+    assert f"0 regressions, 0 unexpected passes, {n} expected" in p.stdout
     b = results(out)["baseline"]
     assert b["regressions"] == [] and b["unexpected_passes"] == []
-    assert "## Baseline" in (out / "summary.md").read_text()
+    assert sorted(e["id"] for e in b["expected"]) == sorted(FAULT_FAILS)
+    assert b["fail_on"] == ["fail"] and b["unknown_ids"] == []
+    # Known failures are not failures anywhere: the terminal prints no FAIL
+    # line, summary.md's title counts them as expected, and junit.xml has
+    # them as <skipped>, so a CI's JUnit view agrees with the exit status 0.
+    assert not re.search(r"^  FAIL ", p.stdout, re.M), p.stdout
+    assert p.stdout.rstrip().endswith(
+        f"exit status 0: no regression and no unexpected pass against the baseline "
+        f"({n} expected)"), p.stdout
+    md = (out / "summary.md").read_text()
+    title = md.split("\n", 1)[0]
+    total = len(results(out)["cases"])
+    assert f": {total} cases, 0 regressions, 0 unexpected passes, {n} expected" in title, title
+    assert " fail" not in title
+    assert "**Exit status 0:**" in md and "## Baseline" in md
+    assert "### Expected by the baseline" in md and "## Failed cases" not in md
+    for case_id in FAULT_FAILS:
+        assert f"| {case_id} | fail |" in md, case_id
+    assert junit_totals(out) == {"tests": total, "failures": 0, "errors": 0, "skipped": n}
+    assert with_outcome(out, "skipped") == sorted(FAULT_FAILS)
+    tag, message = junit(out)["3.7"]
+    assert message.startswith("expected by baseline: fail: expected close 1002"), message
 
 
 def test_baseline_from_a_clean_run_lists_regressions(faulty, fault_run, tmp_path):
@@ -157,7 +207,12 @@ def test_baseline_from_a_clean_run_lists_regressions(faulty, fault_run, tmp_path
     assert sorted(r["id"] for r in b["regressions"]) == sorted(FAULT_FAILS)
     assert all(r["baseline"] == "pass" and r["verdict"] == "fail" for r in b["regressions"])
     md = (out / "summary.md").read_text()
-    assert "### Regressions" in md and "| 3.7 |" in md
+    assert "### Regressions" in md and "| 3.7 | fail | pass |" in md
+    assert with_outcome(out, "failure") == sorted(FAULT_FAILS)
+    assert junit(out)["3.7"][1].startswith("regression (baseline: pass): fail: ")
+    assert p.stdout.rstrip().endswith(
+        f"exit status 1: {len(FAULT_FAILS)} regressions and 0 unexpected passes "
+        "against the baseline"), p.stdout
 
 
 def test_expectations_file_baseline(fault_run, tmp_path):
@@ -174,11 +229,49 @@ def test_expectations_file_baseline(fault_run, tmp_path):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "1 regression, 0 unexpected passes" in p.stdout
     assert re.search(r"REGRESSED\s+3\.7\s+\(not listed\) -> fail", p.stdout), p.stdout
+    # Regressions are listed before anything else, and the cases the
+    # baseline still expects are only counted: 3.7 is the one change.
+    md = (tmp_path / "one-more" / "summary.md").read_text()
+    assert md.index("### Regressions") < md.index("### Expected by the baseline")
+    assert re.search(r"^\| 3\.7 \| fail \| \(not listed\) \|", md, re.M), md
+    assert with_outcome(tmp_path / "one-more", "failure") == ["3.7"]
+    assert len(with_outcome(tmp_path / "one-more", "skipped")) == len(FAULT_FAILS) - 1
     # A broken expectations file is a usage error, found before the run.
     base.write_text("3.1 fial\n")
     p = run_test(server.url, tmp_path / "bad", "--baseline", base)
     assert p.returncode == 2
     assert "expect.txt:1: unknown verdict 'fial'" in p.stderr
+
+
+def test_unknown_baseline_ids_are_a_warning(fault_run, tmp_path):
+    server, _, _ = fault_run
+    base = tmp_path / "expect.txt"
+    base.write_text("".join(f"{i} fail\n" for i in FAULT_FAILS) +
+                    "3.77 fail a typo\nnosuch.1 fail\n6.4.1 fail listed, not selected\n")
+    out = tmp_path / "typo"
+    p = run_test(server.url, out, "--baseline", base)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert ("lists 2 ids that no case has (ignored): 3.77, nosuch.1") in p.stderr, p.stderr
+    assert "warning: the baseline lists 2 ids that no case has (ignored): " \
+           "3.77, nosuch.1" in p.stdout, p.stdout
+    md = (out / "summary.md").read_text()
+    assert "**Warning:** the baseline lists 2 ids that no case has" in md
+    assert "ignored: 3.77, nosuch.1." in md
+    assert results(out)["baseline"]["unknown_ids"] == ["3.77", "nosuch.1"]
+
+
+def test_write_baseline_creates_its_directory(fault_run, tmp_path):
+    server, _, _ = fault_run
+    base = tmp_path / "fresh" / "ci" / "wsprobe-baseline.txt"
+    p = run_test(server.url, tmp_path / "w", "--write-baseline", base)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert base.is_file()
+    # A path that cannot be created fails before the run, not after it.
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    p = run_test(server.url, tmp_path / "w2", "--write-baseline", blocker / "x.txt")
+    assert p.returncode == 2
+    assert "--write-baseline" in p.stderr and not (tmp_path / "w2").exists()
 
 
 def test_write_baseline_round_trips(fault_run, tmp_path):
@@ -206,6 +299,16 @@ def test_unexpected_pass_exits_1(faulty, tmp_path):
     b = results(out)["baseline"]
     assert [u["id"] for u in b["unexpected_passes"]] == ["2.5", "3.1"]
     assert "### Unexpected passes" in (out / "summary.md").read_text()
+    # The job exits 1 until the baseline is updated: the JUnit view is red.
+    assert with_outcome(out, "failure") == ["2.5", "3.1"]
+    assert junit(out)["2.5"][1] == ("unexpected pass: now pass, the baseline lists fail: "
+                                    "update the baseline")
+    # `wsprobe report` re-renders from results.json, which holds verdicts,
+    # not the run's baseline: the default view (a pass is a pass).
+    p = wsprobe("report", out / "results.json", "--out", tmp_path / "again")
+    assert p.returncode == 0, p.stderr
+    assert with_outcome(tmp_path / "again", "failure") == []
+    assert "Exit status" not in (tmp_path / "again" / "summary.md").read_text()
 
 
 def test_fail_on_non_strict(faulty, tmp_path):
@@ -217,6 +320,21 @@ def test_fail_on_non_strict(faulty, tmp_path):
     assert "non-strict" in v.values() and "fail" not in v.values(), v
     p = run_test(server.url, tmp_path / "b", "--fail-on", "fail,non-strict", cases="6.4")
     assert p.returncode == 1, p.stdout + p.stderr
+    # Whatever sets the exit status is shown: each non-strict case in the
+    # terminal, in summary.md's failed table and as a JUnit <failure>.
+    lax = sorted(i for i, x in v.items() if x == "non-strict")
+    for case_id in lax:
+        assert re.search(rf"^  NON-STRICT {re.escape(case_id)} ", p.stdout, re.M), case_id
+    assert f"exit status 1: {len(lax)} cases have a --fail-on verdict (non-strict,fail)" \
+        in p.stdout
+    md = (tmp_path / "b" / "summary.md").read_text()
+    assert f"{len(lax)} non-strict, 0 fail" in md.split("\n", 1)[0]
+    failed = md[md.index("## Failed cases"):md.index("## Areas")]
+    assert sorted(re.findall(r"^\| ([\d.]+) \| non-strict \|", failed, re.M)) == lax
+    assert with_outcome(tmp_path / "b", "failure") == lax
+    assert junit_totals(tmp_path / "b")["failures"] == len(lax)
+    # Without non-strict in --fail-on the same cases are visible passes.
+    assert with_outcome(tmp_path / "a", "failure") == []
     p = run_test(server.url, tmp_path / "c", "--fail-on", "fail,nonsense", cases="6.4")
     assert p.returncode == 2
     assert "unknown verdict 'nonsense'" in p.stderr

@@ -79,6 +79,10 @@ static void add(ws_run_results *r, const char *id, enum ws_verdict v) {
   cr_assert_eq(ws_results_add(r, &c), 0);
 }
 
+static bool not_zz(const char *id, void *ctx) {
+  return *(bool *)ctx && strcmp(id, "zz") != 0;
+}
+
 /* The run: a..f with these verdicts. */
 static void run(ws_run_results *r) {
   ws_results_init(r);
@@ -112,6 +116,10 @@ Test(baseline, regressions_and_unexpected_passes) {
   cr_assert_eq(o.unexpected_count, 2);
   cr_assert_str_eq(r.cases[o.unexpected_passes[0].case_index].id, "d");
   cr_assert_str_eq(r.cases[o.unexpected_passes[1].case_index].id, "e");
+  /* a has the fail the baseline lists: expected, not a failure. */
+  cr_assert_eq(o.expected_count, 1);
+  cr_assert_str_eq(r.cases[o.expected[0].case_index].id, "a");
+  cr_assert_eq(o.expected[0].baseline_verdict, WS_VERDICT_FAIL);
   ws_baseline_outcome_free(&o);
 
   /* With non-strict in --fail-on, e (baseline fail, now non-strict) has a
@@ -180,8 +188,12 @@ Test(baseline, load_detects_json_and_text_and_writes_text) {
   ws_baseline_free(&b);
   cr_assert_eq(parse(base_text, &b, err, sizeof err), 0);
   cr_assert_eq(ws_baseline_compare(&b, &r, BIT(FAIL), &o), 0);
-  cr_assert_eq(ws_baseline_append_json(path, &b, &r, &o, err, sizeof err), 0,
-               "%s", err);
+  bool known = true;
+  ws_baseline_mark_unknown(&b, not_zz, &known);
+  cr_assert_eq(b.unknown_count, 1);
+  cr_assert_eq(ws_baseline_append_json(path, &b, BIT(FAIL) | BIT(ERROR), &r, &o,
+                                       err, sizeof err),
+               0, "%s", err);
   ws_run_results again;
   cr_assert_eq(ws_results_read_json(path, &again, err, sizeof err), 0, "%s",
                err);
@@ -197,24 +209,61 @@ Test(baseline, load_detects_json_and_text_and_writes_text) {
   cr_assert(strstr(text, "{\"id\": \"c\", \"title\": \"title\", \"verdict\": "
                          "\"fail\", \"baseline\": null"),
             "%s", text);
-
-  snprintf(path, sizeof path, "%s/summary.md", dir);
-  f = fopen(path, "w");
-  fputs("# summary\n", f);
-  fclose(f);
-  cr_assert_eq(ws_baseline_append_markdown(path, &b, &r, &o, err, sizeof err),
-               0);
-  f = fopen(path, "r");
-  n = fread(text, 1, sizeof text - 1, f);
-  text[n] = '\0';
-  fclose(f);
-  cr_assert(strncmp(text, "# summary\n", 10) == 0);
-  cr_assert(strstr(text, "## Baseline"));
-  cr_assert(strstr(text, "| c | title | (not listed) | fail | why |"), "%s",
-            text);
-  cr_assert(strstr(text, "### Unexpected passes"));
+  cr_assert(strstr(text, "\"fail_on\": [\"fail\", \"error\"]"), "%s", text);
+  const char *expected = strstr(text, "\"expected\": [");
+  cr_assert(expected, "%s", text);
+  cr_assert(strstr(expected, "{\"id\": \"a\", \"title\": \"title\", "
+                             "\"verdict\": \"fail\", \"baseline\": \"fail\""),
+            "%s", text);
+  cr_assert(strstr(text, "\"unknown_ids\": [\"zz\"]"), "%s", text);
   ws_baseline_outcome_free(&o);
   ws_baseline_free(&b);
+  ws_results_free(&r);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  cr_assert_eq(system(cmd), 0);
+}
+
+/* Ids the catalogue does not have are flagged, and listed for the warning
+ * (cut with "..." when the list is long). */
+Test(baseline, unknown_ids_are_flagged_and_listed) {
+  ws_baseline b;
+  char err[256], list[32];
+  bool known = true;
+  cr_assert_eq(
+      parse("a fail\nzz fail typo\nb pass\nzz.2 fail\n", &b, err, sizeof err),
+      0, "%s", err);
+  ws_baseline_mark_unknown(&b, not_zz, &known);
+  cr_assert_eq(b.unknown_count, 1); /* not_zz only rejects "zz" itself */
+  cr_assert(ws_baseline_find(&b, "zz")->unknown);
+  cr_assert_not(ws_baseline_find(&b, "a")->unknown);
+  ws_baseline_unknown_list(&b, list, sizeof list);
+  cr_assert_str_eq(list, "zz");
+  known = false; /* now every id is unknown */
+  ws_baseline_mark_unknown(&b, not_zz, &known);
+  cr_assert_eq(b.unknown_count, 4);
+  ws_baseline_unknown_list(&b, list, sizeof list);
+  cr_assert_str_eq(list, "a, zz, b, zz.2");
+  ws_baseline_unknown_list(&b, list, 12);
+  cr_assert_str_eq(list, "a, zz...");
+  ws_baseline_free(&b);
+}
+
+/* --write-baseline ci/x.txt in a fresh checkout: ci/ is created. */
+Test(baseline, write_text_creates_its_directory) {
+  char dir[] = "/tmp/wsprobe-baseline-XXXXXX", path[160], err[512];
+  cr_assert_not_null(mkdtemp(dir));
+  ws_run_results r;
+  run(&r);
+  snprintf(path, sizeof path, "%s/ci/deeper/base.txt", dir);
+  cr_assert_eq(ws_baseline_write_text(&r, path, err, sizeof err), 0, "%s", err);
+  ws_baseline b;
+  cr_assert_eq(ws_baseline_load(path, &b, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(b.count, 4);
+  ws_baseline_free(&b);
+  snprintf(path, sizeof path, "%s/ci/deeper/base.txt/x", dir);
+  cr_assert_eq(ws_baseline_prepare_path(path, err, sizeof err), -1);
+  cr_assert(strstr(err, "base.txt"), "%s", err);
   ws_results_free(&r);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

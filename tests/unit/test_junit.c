@@ -4,6 +4,8 @@
  * agree with the results model, and that validates against tests/junit.xsd
  * when xmllint is installed. Well-formedness is checked by a small XML 1.0
  * checker below, so the test means something without xmllint too. */
+#include "reports/baseline.h"
+#include "reports/ci_gate.h"
 #include "reports/report.h"
 #include "reports/results.h"
 #include "reports/utf8_text.h"
@@ -436,6 +438,101 @@ Test(junit, unwritable_path_is_an_error) {
   snprintf(path, sizeof path, "%s/missing/junit.xml", dir);
   cr_assert_eq(ws_report_write_junit(&r, path, err, sizeof err), -1);
   cr_assert_not_null(strstr(err, path), "%s", err);
+  ws_results_free(&r);
+}
+
+/* ---- the CI view: what --fail-on and a baseline make of each case ---- */
+
+static char *write_gated(const ws_run_results *r, const ws_gate *g) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/junit.xml", dir);
+  cr_assert_eq(ws_report_write_junit_gated(r, g, path, err, sizeof err), 0,
+               "%s", err);
+  assert_schema_valid(path);
+  char *doc = slurp(path);
+  assert_well_formed(doc);
+  return doc;
+}
+
+static bool starts(const char *s, const char *prefix) {
+  return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The element inside the <testcase> whose name starts with "ID ". */
+static const char *testcase_of(const char *doc, const char *id) {
+  char needle[32];
+  snprintf(needle, sizeof needle, "<testcase name=\"%s ", id);
+  const char *tc = strstr(doc, needle);
+  cr_assert_not_null(tc, "no testcase %s", id);
+  return strchr(tc, '\n') + 1;
+}
+
+Test(junit, non_strict_fails_only_when_it_is_in_fail_on) {
+  ws_run_results r;
+  build_results(&r);
+  ws_gate g = {.fail_on = WS_VERDICT_BIT(WS_VERDICT_FAIL) |
+                          WS_VERDICT_BIT(WS_VERDICT_NON_STRICT)};
+  char *doc = write_gated(&r, &g);
+  cr_assert_not_null(strstr(doc, "<testsuites name=\"wsprobe\" tests=\"9\" "
+                                 "failures=\"3\" errors=\"2\" skipped=\"1\""),
+                     "%.600s", doc);
+  cr_assert_not_null(strstr(doc, "<testsuite name=\"pings\" tests=\"3\" "
+                                 "failures=\"1\" errors=\"0\" skipped=\"1\""));
+  cr_assert(starts(testcase_of(doc, "2.3"),
+                   "      <failure message=\"non-strict (in --fail-on): "
+                   "tcp drop "),
+            "%.200s", testcase_of(doc, "2.3"));
+  cr_assert_not_null(strstr(doc, "<property name=\"fail_on\" "
+                                 "value=\"non-strict,fail\"/>"));
+  /* informational is still a visible pass */
+  cr_assert(starts(testcase_of(doc, "2.1"),
+                   "      <system-out>verdict: informational"));
+  free(doc);
+  ws_results_free(&r);
+}
+
+/* 1.2 fails as the baseline expects: <skipped>, not <failure>; x.2 fails
+ * and is not listed: a regression; 2.1 is listed as fail and is now only
+ * informational: an unexpected pass, which fails the job, so <failure>.
+ * x.1 and x.3 errored (error is not in --fail-on): <error>. */
+Test(junit, baseline_expected_cases_are_skipped_and_changes_fail) {
+  ws_run_results r;
+  build_results(&r);
+  ws_baseline b;
+  char err[256];
+  static const char text[] = "1.2 fail known: wrong code\n2.1 fail\n";
+  cr_assert_eq(ws_baseline_parse_text(text, sizeof text - 1, "ci/base.txt", &b,
+                                      err, sizeof err),
+               0, "%s", err);
+  ws_gate g = {.fail_on = WS_VERDICT_BIT(WS_VERDICT_FAIL), .baseline = &b};
+  char *doc = write_gated(&r, &g);
+  cr_assert_not_null(strstr(doc, "<testsuites name=\"wsprobe\" tests=\"9\" "
+                                 "failures=\"2\" errors=\"2\" skipped=\"2\""),
+                     "%.600s", doc);
+  const char *tc = testcase_of(doc, "1.2");
+  cr_assert(starts(tc, "      <skipped message=\"expected by baseline: fail: "
+                       "wrong close code "),
+            "%.200s", tc);
+  const char *end = strstr(tc, "</skipped>");
+  cr_assert_not_null(end);
+  const char *body = strstr(tc, "verdict: fail\n");
+  cr_assert(body && body < end, "the details are the element's text");
+  const char *said = strstr(tc, "baseline: fail (known: wrong code)\n");
+  cr_assert(said && said < end, "%.*s", (int)(end - tc), tc);
+  cr_assert(starts(testcase_of(doc, "x.2"),
+                   "      <failure message=\"regression (baseline: not "
+                   "listed): fail\" type=\"close-code"),
+            "%.200s", testcase_of(doc, "x.2"));
+  cr_assert(starts(testcase_of(doc, "2.1"),
+                   "      <failure message=\"unexpected pass: now "
+                   "informational, the baseline lists fail: update the "
+                   "baseline\" type=\"unexpected-pass\">"),
+            "%.200s", testcase_of(doc, "2.1"));
+  cr_assert(starts(testcase_of(doc, "x.1"), "      <error "));
+  cr_assert_not_null(strstr(doc, "<property name=\"baseline\" "
+                                 "value=\"ci/base.txt\"/>"));
+  free(doc);
+  ws_baseline_free(&b);
   ws_results_free(&r);
 }
 

@@ -2,6 +2,8 @@
  * (reports/report_all.c): counts agree with the model, hostile text can
  * neither break a table row nor inject HTML or links, the failed table is
  * capped, and writes are atomic. */
+#include "reports/baseline.h"
+#include "reports/ci_gate.h"
 #include "reports/report.h"
 #include "reports/results.h"
 
@@ -228,6 +230,92 @@ Test(markdown, interrupted_and_empty_runs) {
   cr_assert_not_null(strstr(doc, "**Interrupted:** 0 of 10 selected"));
   cr_assert_null(strstr(doc, "## Failed cases"));
   cr_assert_null(strstr(doc, "## Areas"));
+  free(doc);
+  ws_results_free(&r);
+}
+
+/* ---- the CI view (markdown_gate.c) ---- */
+
+static char *write_gated(const ws_run_results *r, const ws_gate *g) {
+  char path[128], err[256];
+  snprintf(path, sizeof path, "%s/summary.md", dir);
+  cr_assert_eq(ws_report_write_markdown_gated(r, g, path, err, sizeof err), 0,
+               "%s", err);
+  return slurp(path);
+}
+
+static bool known_but_zz(const char *id, void *ctx) {
+  (void)ctx;
+  return strcmp(id, "zz.9") != 0;
+}
+
+/* With a satisfied part and a changed part: the title counts regressions,
+ * unexpected passes and expected cases (not "1 fail"), the status line
+ * says why the job fails, regressions come first, expected cases are
+ * listed apart, and an id no case has is a warning. */
+Test(markdown, baseline_changes_first_and_expected_cases_apart) {
+  ws_run_results r;
+  build_results(&r);
+  add_case(&r, "1.3", "framing", WS_VERDICT_FAIL, "known");
+  ws_baseline b;
+  char err[256];
+  static const char text[] = "1.3 fail\n2.1 fail\nzz.9 fail typo\n";
+  cr_assert_eq(ws_baseline_parse_text(text, sizeof text - 1, "ci/base.txt", &b,
+                                      err, sizeof err),
+               0, "%s", err);
+  ws_baseline_mark_unknown(&b, known_but_zz, NULL);
+  ws_gate g = {.fail_on = WS_VERDICT_BIT(WS_VERDICT_FAIL), .baseline = &b};
+  char *doc = write_gated(&r, &g);
+  const char *title = "# wsprobe: ws://127.0.0.1:9001/&lt;b&gt;\\|: 7 cases, "
+                      "1 regression, 1 unexpected pass, 1 expected, 1 error\n";
+  cr_assert_eq(strncmp(doc, title, strlen(title)), 0, "%.200s", doc);
+  cr_assert_not_null(strstr(doc, "**Exit status 1:** 1 regression and 1 "
+                                 "unexpected pass against the baseline; 1 "
+                                 "case could not be run (error is not in "
+                                 "--fail-on).\n"),
+                     "%s", doc);
+  cr_assert_not_null(strstr(doc, "**Warning:** the baseline lists 1 id that "
+                                 "no case has"));
+  cr_assert_not_null(strstr(doc, "ignored: zz.9.\n"));
+  const char *reg = strstr(doc, "### Regressions");
+  const char *unexp = strstr(doc, "### Unexpected passes");
+  const char *expected = strstr(doc, "### Expected by the baseline");
+  const char *not_run = strstr(doc, "## Cases not run");
+  cr_assert(reg && unexp && expected && not_run, "%s", doc);
+  cr_assert(reg < unexp && unexp < expected && expected < not_run);
+  cr_assert_eq(check_table(doc, "### Regressions"), 2 + 1);
+  cr_assert_not_null(strstr(reg, "| 1.2 | fail | (not listed) | Title "));
+  cr_assert_eq(check_table(doc, "### Unexpected passes"), 2 + 1);
+  cr_assert_not_null(strstr(unexp, "| 2.1 | informational | fail | Title "));
+  cr_assert_eq(check_table(doc, "### Expected by the baseline"), 2 + 1);
+  cr_assert_not_null(strstr(expected, "| 1.3 | fail | Title "));
+  cr_assert_not_null(strstr(expected, "<details>"));
+  cr_assert_eq(check_table(doc, "## Cases not run"), 2 + 1);
+  cr_assert_null(strstr(doc, "## Failed cases"));
+  free(doc);
+  ws_baseline_free(&b);
+  ws_results_free(&r);
+}
+
+Test(markdown, fail_on_non_strict_lists_the_non_strict_cases) {
+  ws_run_results r;
+  build_results(&r);
+  ws_gate g = {.fail_on = WS_VERDICT_BIT(WS_VERDICT_FAIL) |
+                          WS_VERDICT_BIT(WS_VERDICT_NON_STRICT)};
+  char *doc = write_gated(&r, &g);
+  cr_assert_not_null(strstr(doc, ": 6 cases, 1 pass, 1 non-strict, 1 fail, "
+                                 "1 error\n"),
+                     "%.300s", doc);
+  cr_assert_not_null(strstr(doc, "**Exit status 1:** 2 cases have a "
+                                 "--fail-on verdict (non-strict,fail)"));
+  cr_assert_eq(check_table(doc, "## Failed cases"), 2 + 3);
+  cr_assert_not_null(strstr(doc, "| 2.3 | non-strict | Title "));
+  /* the plain writer (wsprobe report) renders --fail-on fail, no status */
+  free(doc);
+  doc = write_md(&r);
+  cr_assert_eq(check_table(doc, "## Failed cases"), 2 + 2);
+  cr_assert_null(strstr(doc, "| 2.3 |"));
+  cr_assert_null(strstr(doc, "Exit status"));
   free(doc);
   ws_results_free(&r);
 }

@@ -67,10 +67,45 @@ Test(test_options, selection_by_patterns) {
   cr_assert_eq(ws_test_select_cases(cat, "framing,nope", NULL, &sel, &n, err,
                                     sizeof err),
                -1);
-  cr_assert(strstr(err, "'nope' matches no case"), "%s", err);
+  cr_assert(strstr(err, "--cases: no case matches 'nope'"), "%s", err);
   cr_assert_null(sel);
   cr_assert_eq(
       ws_test_select_cases(cat, NULL, "zzz", &sel, &n, err, sizeof err), -1);
   cr_assert(strstr(err, "--exclude"), "%s", err);
+  ws_catalogue_free(cat);
+}
+
+/* An empty --cases (an unset shell variable) must not quietly run every
+ * case, nor an empty --exclude keep them all; `list` names no option. */
+Test(test_options, blank_pattern_lists_are_errors) {
+  char err[256];
+  ws_catalogue *cat = ws_catalogue_new(1);
+  cr_assert_eq(ws_catalogue_add_text(cat, "t.case", cases_text,
+                                     sizeof cases_text - 1, err, sizeof err),
+               0, "%s", err);
+  const ws_case **sel;
+  size_t n;
+  static const char *const blank[] = {"", " ", " , ,\t"};
+  for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
+    cr_assert_eq(
+        ws_test_select_cases(cat, blank[i], NULL, &sel, &n, err, sizeof err),
+        -1, "'%s' selected %zu cases", blank[i], n);
+    cr_assert(strstr(err, "--cases: '") && strstr(err, "holds no pattern"),
+              "%s", err);
+    cr_assert_null(sel);
+    cr_assert_eq(
+        ws_test_select_cases(cat, "pings", blank[i], &sel, &n, err, sizeof err),
+        -1);
+    cr_assert(strstr(err, "--exclude: '"), "%s", err);
+    cr_assert_eq(
+        ws_test_select_listed(cat, blank[i], &sel, &n, err, sizeof err), -1);
+    cr_assert(!strstr(err, "--"), "%s", err);
+  }
+  cr_assert_eq(ws_test_select_listed(cat, "nosuch", &sel, &n, err, sizeof err),
+               -1);
+  cr_assert_str_eq(err, "no case matches 'nosuch'");
+  cr_assert_eq(ws_test_select_listed(cat, NULL, &sel, &n, err, sizeof err), 0);
+  cr_assert_eq(n, 3);
+  free(sel);
   ws_catalogue_free(cat);
 }

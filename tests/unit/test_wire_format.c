@@ -151,3 +151,40 @@ Test(wire, result_log_rendering) {
   cr_assert(strstr(t, "frame text FIN=1"), "%s", t);
   cr_assert(strstr(t, "wire log cut"), "%s", t);
 }
+
+/* Text frames show their text: valid UTF-8 as it is; control characters
+ * (C0, C1, DEL), the bidirectional controls and invalid or cut sequences
+ * as escapes. "k\xce\xbb" is kappa-lambda; U+202E reorders a line. */
+Test(wire, utf8_text_shown_as_text) {
+  static const uint8_t frame[] = {
+      0x81, 27,   'a',  0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xcf, 0x83,
+      0xce, 0xbc, 0xce, 0xb5, 0xf0, 0x9f, 0x98, 0x80, 0x01, 0x7f,
+      0xc2, 0x85, 0xe2, 0x80, 0xae, 0xc0, 0xaf, 0xff, 0xce};
+  ws_wire_formatter_skip_http(&fmt);
+  ws_wire_format_entry(&fmt, out, 0, "rx", frame, sizeof frame, NULL);
+  const char *t = text();
+  cr_assert(strstr(t, "payload 'a\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"
+                      "\xf0\x9f\x98\x80\\x01\\x7f\\xc2\\x85\\xe2\\x80\\xae"
+                      "\\xc0\\xaf\\xff\\xce'\n"),
+            "%s", t);
+}
+
+Test(wire, printable_utf8_lengths) {
+  static const struct {
+    const char *bytes;
+    size_t want;
+  } cases[] = {
+      {"A", 0},            /* ASCII is the caller's business */
+      {"\xc2\xb5", 2},     /* U+00B5 */
+      {"\xc2\x9f", 0},     /* U+009F, a C1 control */
+      {"\xe2\x80\xa8", 0}, /* U+2028, line separator */
+      {"\xe2\x81\xa6", 0}, /* U+2066, a bidirectional isolate */
+      {"\xe2\x82\xac", 3}, /* U+20AC, the euro sign */
+      {"\xed\xa0\x80", 0}, /* a surrogate */
+      {"\xf0\x9f\x98", 0}, /* cut short */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    cr_assert_eq(ws_wire_printable_utf8((const uint8_t *)cases[i].bytes,
+                                        strlen(cases[i].bytes)),
+                 cases[i].want, "case %zu", i);
+}
