@@ -25,3 +25,12 @@ void ws_case_derive(ws_case *c) {
         c->about_handshake = c->about_handshake || reads_http(k);
       }
 }
+
+uint64_t ws_case_stream_messages(const ws_case *c, enum ws_profile profile) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < c->step_count; i++)
+    if (c->steps[i].kind == WS_STEP_STREAM)
+      n += profile == WS_PROFILE_FULL ? c->steps[i].stream.full_count
+                                      : c->steps[i].stream.count;
+  return n;
+}

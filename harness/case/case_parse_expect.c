@@ -47,7 +47,8 @@ static const struct {
              {"header", WS_PRED_HEADER, true},
              {"no-header", WS_PRED_NO_HEADER, true},
              {"alive", WS_PRED_ALIVE, false},
-             {"last-pong", WS_PRED_LAST_PONG, false}};
+             {"last-pong", WS_PRED_LAST_PONG, false},
+             {"stream-echo", WS_PRED_STREAM_ECHO, false}};
 
 static ws_cursor trim(const char *b, const char *e) {
   ws_cursor c = {b, e};

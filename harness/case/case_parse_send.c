@@ -571,6 +571,8 @@ static int step_body(step_ctx *x, ws_step *s, const char *kw, size_t n) {
     return fragmented(p, cur, line, s);
   if (ws_word_is(kw, n, "frame"))
     return frame_step(p, cur, line, s);
+  if (ws_word_is(kw, n, "stream"))
+    return ws_parse_stream_step(p, cur, line, s);
   if (ws_word_is(kw, n, "raw")) {
     s->kind = WS_STEP_RAW;
     return required_payload(p, cur, line, s, false);

@@ -4,6 +4,8 @@
  * short form yields exactly the same fields, and in the `frame` form
  * otherwise. */
 #include "case/case_write.h"
+
+#include "case/stream.h"
 #include "util/buf.h"
 
 #include "codec/frame.h"
@@ -347,6 +349,12 @@ static void put_step(tbuf *b, const ws_step *s) {
   case WS_STEP_REQUEST:
     request_step(b, s);
     break;
+  case WS_STEP_STREAM: {
+    char text[160];
+    ws_stream_step_text(s, text, sizeof text);
+    puts_(b, text);
+    break;
+  }
   }
   puts_(b, "\n");
 }

@@ -7,6 +7,7 @@
  * the answering close) from a separate generator, so the bytes shown are
  * exact whatever the target does. */
 #include "case/case_bytes.h"
+#include "case/stream.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/test_options.h"
@@ -185,6 +186,12 @@ static void step_text(FILE *out, const ws_step *s) {
     fprintf(out, "request (%zu bytes%s)", s->payload.len,
             s->request_is_template ? ", {host} {path} {key} substituted" : "");
     break;
+  case WS_STEP_STREAM: {
+    char text[160];
+    ws_stream_step_text(s, text, sizeof text);
+    fputs(text, out);
+    return; /* every streamed message is echoed: no "echo" to add */
+  }
   }
   if (s->echo)
     fputs(" echo", out);

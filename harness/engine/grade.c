@@ -186,6 +186,9 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
     return p->name && !has_header(obs, p);
   case WS_PRED_ALIVE:
     return obs->alive == 1;
+  case WS_PRED_STREAM_ECHO:
+    return obs->stream_echoed == obs->stream_expected &&
+           obs->stream_mismatched == 0;
   }
   return false;
 }

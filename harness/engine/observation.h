@@ -90,6 +90,14 @@ typedef struct ws_observation {
   size_t steps_started;   /* steps started in all */
   int send_error;         /* errno of the first failed write, or 0 */
 
+  /* `stream` steps (case/stream.h): their echoes are checked as they
+   * arrive and only counted, never kept as events. */
+  uint64_t stream_expected;   /* messages the stream steps were to send */
+  uint64_t stream_sent;       /* of those, sent */
+  uint64_t stream_echoed;     /* echoes equal to what was sent, in order */
+  uint64_t stream_mismatched; /* echoes that differ */
+  char *stream_problem;       /* the first difference in words, or NULL */
+
   /* Liveness probe (only when the case asks for `alive`). */
   int alive; /* -1 not probed, 0 dead, 1 alive */
 

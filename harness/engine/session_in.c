@@ -48,6 +48,8 @@ static void record_message(ws_session *s, const ws_message_event *m) {
   ws_obs_event ev = {.kind = WS_OBS_MESSAGE};
   ev.opcode = m->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY;
   ev.full_len = m->full_len > m->len ? m->full_len : m->len;
+  if (session_stream_take(s, ev.opcode, m->data, m->len, ev.full_len))
+    return;
   /* Bounded over the whole case (session_internal.h). */
   size_t budget = s->kept_max - s->kept_bytes;
   ev.len = m->len < budget ? m->len : budget;

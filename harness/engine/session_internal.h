@@ -52,6 +52,7 @@ enum step_stage {
   STAGE_RUN,     /* the step runs */
   STAGE_FRAGS,   /* a fragmented step sends its next frame */
   STAGE_PAUSE,   /* a `wait` step pauses, until pause_until */
+  STAGE_STREAM,  /* a `stream` step: one message out, its echo in, again */
   STAGE_AFTER,   /* the step is done */
 };
 
@@ -80,6 +81,12 @@ typedef struct ws_session {
   ws_expected want;   /* STAGE_REPLIES: what must have come back */
   bool want_built;
   int64_t grace_until; /* PHASE_GRACE and PHASE_DRAIN */
+  struct {
+    uint32_t count;   /* messages this step sends under the profile */
+    uint32_t next;    /* index of the next message to send */
+    bool waiting;     /* message next - 1 is out, its echo not yet in */
+    uint8_t *message; /* the message in flight (the step's size) */
+  } stream;           /* STAGE_STREAM (session_stream.c) */
 
   /* Opening handshake. */
   char *check_key;       /* client: the key the response is checked against */
@@ -174,6 +181,19 @@ bool session_writing(const ws_session *s);
 void session_abandon_write(ws_session *s, const char *why);
 /* Close frames have gone both ways: records it once. */
 void session_check_closing_handshake(ws_session *s);
+
+/* ---- session_stream.c ---- */
+
+/* Starts the `stream` step at s->step: 0, or -1 (out of memory: fatal). */
+int session_stream_begin(ws_session *s);
+/* STAGE_STREAM: sends the next message once the previous one's echo is in.
+ * False while it waits for that echo. */
+bool session_stream_run(ws_session *s);
+/* A data message from the peer: true when it was the echo a stream step
+ * waits for (checked and counted, not recorded as an event). */
+bool session_stream_take(ws_session *s, uint8_t opcode, const uint8_t *data,
+                         size_t len, uint64_t full_len);
+void session_stream_free(ws_session *s);
 
 /* ---- session_in.c ---- */
 

@@ -28,7 +28,7 @@ static bool past(const ws_session *s, int64_t at) { return s->now >= at; }
 
 static bool sends_bytes(enum ws_step_kind kind) {
   return kind == WS_STEP_FRAME || kind == WS_STEP_FRAGMENTED ||
-         kind == WS_STEP_RAW;
+         kind == WS_STEP_RAW || kind == WS_STEP_STREAM;
 }
 
 /* "step 3 (bad)" */
@@ -276,6 +276,9 @@ static void run_step(ws_session *s) {
     session_note(s, "step %zu: handshake/request only valid first: ignored",
                  index + 1);
     break;
+  case WS_STEP_STREAM:
+    (void)session_stream_begin(s);
+    break;
   }
 }
 
@@ -333,6 +336,8 @@ static bool steps(ws_session *s) {
     return stage_frags(s);
   case STAGE_PAUSE:
     return stage_pause(s);
+  case STAGE_STREAM:
+    return session_stream_run(s);
   case STAGE_AFTER:
     break;
   }
