@@ -73,6 +73,7 @@ struct ws_conn {
 /* ---- configuration ---- */
 
 void ws_server_config_defaults(ws_server_config *config) {
+  memset(config, 0, sizeof(*config)); /* deflate on, nothing asked */
   config->max_message = WS_DEFAULT_MAX_MESSAGE;
   config->max_fragments = WS_DEFAULT_MAX_FRAGMENTS;
   config->max_header_bytes = WS_HTTP_DEFAULT_MAX_BYTES;
