@@ -12,8 +12,10 @@
 /* zlib counts in uInt: bigger pieces go in slices of at most this. */
 #define SLICE ((size_t)1 << 30)
 
-/* Output reserved before each deflate() call beyond what the input may need:
- * a flush's block headers and the empty stored block fit in it. */
+/* Output reserved before each deflate() call: half the input (at most
+ * GUESS_MAX, the buffer doubles when that is short) and a slack in which a
+ * flush's block headers and the empty stored block fit. */
+#define GUESS_MAX ((size_t)128 * 1024)
 #define OUTPUT_SLACK 64
 
 /* RFC 7692 7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the
@@ -104,7 +106,8 @@ static int fail(ws_deflater *d, int err) {
 static int run(ws_deflater *d, int flush, ws_bytes *out) {
   z_stream *z = &d->z;
   for (;;) {
-    size_t want = z->avail_in / 2 + OUTPUT_SLACK;
+    size_t half = z->avail_in / 2;
+    size_t want = (half < GUESS_MAX ? half : GUESS_MAX) + OUTPUT_SLACK;
     if (ws_bytes_reserve(out, want, SIZE_MAX) < 0)
       return -WS_E_NOMEM;
     size_t room = out->cap - out->len;

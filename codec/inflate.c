@@ -14,10 +14,11 @@
 /* zlib counts in uInt: bigger pieces go in slices of at most this. */
 #define SLICE ((size_t)1 << 30)
 
-/* How much output to make room for per byte of input before zlib runs; the
- * buffer still doubles when the guess is short, and never passes the
+/* Room made for output before zlib runs: as much as the input it has (a
+ * guess; the buffer doubles when it is short), at most GUESS_MAX, so a large
+ * piece does not reserve far more than it may inflate to, and never past the
  * message's limit. */
-#define EXPANSION_GUESS 4
+#define GUESS_MAX ((size_t)256 * 1024)
 #define MIN_ROOM 256
 
 /* RFC 7692 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end
@@ -156,7 +157,8 @@ static int inflate_piece(ws_inflater *inf, const uint8_t *in, size_t len,
     if (budget > 0) {
       size_t limit =
           budget > SIZE_MAX - out->len ? SIZE_MAX : out->len + (size_t)budget;
-      size_t want = (size_t)z->avail_in * EXPANSION_GUESS + MIN_ROOM;
+      size_t want =
+          (z->avail_in < GUESS_MAX ? z->avail_in : GUESS_MAX) + MIN_ROOM;
       if (ws_bytes_reserve(out, want, limit) < 0)
         return -WS_E_NOMEM;
       room = out->cap - out->len;
