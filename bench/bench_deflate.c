@@ -15,7 +15,7 @@
  * memLevel (8), and write into buffers allocated once. Ratio = zlib time /
  * ours: 1 means no overhead; the target is >= 0.9. */
 #include "bench/bench.h"
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/deflate.h"
 #include "codec/inflate.h"
 
@@ -61,8 +61,8 @@ typedef struct corpus {
   size_t small_z_len[SMALL_COUNT];
   uint8_t *out; /* bare zlib's output buffer */
   size_t out_cap;
-  ws_bytes ours;  /* the wrappers' output, capacity kept between runs */
-  uint64_t check; /* kept so nothing is optimised away */
+  ws_bytebuf ours; /* the wrappers' output, capacity kept between runs */
+  uint64_t check;  /* kept so nothing is optimised away */
 } corpus;
 
 /* ---- bare zlib ---- */
@@ -166,7 +166,7 @@ static void run_zlib_deflate_small(void *p) {
 /* ---- the codec ---- */
 
 static void ours_inflate(ws_inflater *inf, const uint8_t *p, size_t n,
-                         ws_bytes *out) {
+                         ws_bytebuf *out) {
   for (size_t off = 0; off < n || off == 0;) {
     size_t take = n - off < PIECE ? n - off : PIECE;
     if (ws_inflater_feed(inf, p + off, take, off + take == n, out) != 0)
@@ -178,7 +178,7 @@ static void ours_inflate(ws_inflater *inf, const uint8_t *p, size_t n,
 }
 
 static void ours_deflate(ws_deflater *d, const uint8_t *p, size_t n,
-                         ws_bytes *out) {
+                         ws_bytebuf *out) {
   for (size_t off = 0; off < n || off == 0;) {
     size_t take = n - off < PIECE ? n - off : PIECE;
     if (ws_deflater_feed(d, p + off, take, off + take == n, out) != 0)
@@ -268,7 +268,7 @@ static void make_corpus(corpus *c) {
                                              c->small_z[m], 2 * SMALL_MAX + 64);
   }
   deflateEnd(&z);
-  if (ws_bytes_reserve(&c->ours, c->out_cap, c->out_cap) != 0)
+  if (ws_bytebuf_reserve(&c->ours, c->out_cap, c->out_cap) != 0)
     abort();
 }
 
@@ -280,7 +280,7 @@ static void free_corpus(corpus *c) {
     free(c->small[m]);
     free(c->small_z[m]);
   }
-  ws_bytes_free(&c->ours);
+  ws_bytebuf_free(&c->ours);
   bench_keep(c->check);
 }
 

@@ -103,12 +103,12 @@ static int fail(ws_deflater *d, int err) {
  * flush, written all it has (zlib.h: with avail_out == 0 after the call,
  * "this function must be called again with the same value of the flush
  * parameter and more output space"). */
-static int run(ws_deflater *d, int flush, ws_bytes *out) {
+static int run(ws_deflater *d, int flush, ws_bytebuf *out) {
   z_stream *z = &d->z;
   for (;;) {
     size_t half = z->avail_in / 2;
     size_t want = (half < GUESS_MAX ? half : GUESS_MAX) + OUTPUT_SLACK;
-    if (ws_bytes_reserve(out, want, SIZE_MAX) < 0)
+    if (ws_bytebuf_reserve(out, want, SIZE_MAX) < 0)
       return -WS_E_NOMEM;
     size_t room = out->cap - out->len;
     if (room > UINT_MAX)
@@ -128,7 +128,7 @@ static int run(ws_deflater *d, int flush, ws_bytes *out) {
 
 /* RFC 7692 7.2.1, steps 2 and 3, on what the final sync flush produced
  * (out[from..]). */
-static int strip_tail(ws_bytes *out, size_t from) {
+static int strip_tail(ws_bytebuf *out, size_t from) {
   size_t produced = out->len - from;
   if (produced >= 4 && memcmp(out->data + out->len - 4, sync_tail, 4) == 0) {
     out->len -= 4;
@@ -142,13 +142,13 @@ static int strip_tail(ws_bytes *out, size_t from) {
      * ff ff (BFINAL 0, BTYPE 00, padding, LEN, NLEN) and step 3 removes the
      * last 4 octets: one 00 remains. */
     static const uint8_t empty_block_head = 0x00;
-    return ws_bytes_append(out, &empty_block_head, 1);
+    return ws_bytebuf_append(out, &empty_block_head, 1);
   }
   return -WS_E_STATE; /* a sync flush always ends with the tail */
 }
 
 int ws_deflater_feed(ws_deflater *d, const uint8_t *data, size_t len, bool fin,
-                     ws_bytes *out) {
+                     ws_bytebuf *out) {
   if (d->error)
     return d->error;
   if (!d->z_live) {

@@ -4,7 +4,7 @@
  * The receiving side is codec/inflate.h; negotiation is codec/pmd.h.
  *
  * A message is given in pieces (any split, one call per piece); the last
- * piece says fin. Output is appended to a ws_bytes the caller owns, so the
+ * piece says fin. Output is appended to a ws_bytebuf the caller owns, so the
  * caller decides where compressed bytes go (a frame, the harness's step).
  *
  * Window bits 8. zlib's deflate cannot use a 256-byte window: deflateInit2
@@ -34,7 +34,7 @@
 #ifndef WS_DEFLATE_H
 #define WS_DEFLATE_H
 
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -70,7 +70,7 @@ void ws_deflater_free(ws_deflater *d);
  * unusable: every later call returns it; *out may hold a partial message,
  * from *out's length before the call on). */
 int ws_deflater_feed(ws_deflater *d, const uint8_t *data, size_t len, bool fin,
-                     ws_bytes *out);
+                     ws_bytebuf *out);
 
 /* Heap bytes the deflater holds (its struct and zlib's state). */
 size_t ws_deflater_heap_bytes(const ws_deflater *d);

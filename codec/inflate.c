@@ -138,7 +138,7 @@ static int data_error(ws_inflater *inf) {
  * message was exactly max_message bytes. The buffer never grows past the
  * message's budget, whatever the peer declares or sends. */
 static int inflate_piece(ws_inflater *inf, const uint8_t *in, size_t len,
-                         ws_bytes *out) {
+                         ws_bytebuf *out) {
   z_stream *z = &inf->z;
   z->next_in = (Bytef *)(uintptr_t)in;
   z->avail_in = (uInt)len;
@@ -159,7 +159,7 @@ static int inflate_piece(ws_inflater *inf, const uint8_t *in, size_t len,
           budget > SIZE_MAX - out->len ? SIZE_MAX : out->len + (size_t)budget;
       size_t want =
           (z->avail_in < GUESS_MAX ? z->avail_in : GUESS_MAX) + MIN_ROOM;
-      if (ws_bytes_reserve(out, want, limit) < 0)
+      if (ws_bytebuf_reserve(out, want, limit) < 0)
         return -WS_E_NOMEM;
       room = out->cap - out->len;
       if (room > budget)
@@ -216,7 +216,7 @@ static int inflate_piece(ws_inflater *inf, const uint8_t *in, size_t len,
  * complete). Only a call that moved says so: one that found nothing to do
  * leaves zlib between states and clears the bit, hence at_boundary. A
  * message whose final block ended the stream needs no octets appended. */
-static int finish_message(ws_inflater *inf, ws_bytes *out) {
+static int finish_message(ws_inflater *inf, ws_bytebuf *out) {
   if (inf->stream_ended)
     return 0;
   int rc = inflate_piece(inf, tail, sizeof tail, out);
@@ -265,7 +265,7 @@ static int fail(ws_inflater *inf, int err, bool fin) {
 }
 
 int ws_inflater_feed(ws_inflater *inf, const uint8_t *data, size_t len,
-                     bool fin, ws_bytes *out) {
+                     bool fin, ws_bytebuf *out) {
   if (inf->error)
     return inf->error;
   int rc;

@@ -4,7 +4,7 @@
  *
  * A message arrives in pieces (frame by frame, split anywhere); each piece is
  * fed as it comes and the last one says fin. Output is appended to a
- * ws_bytes the caller owns.
+ * ws_bytebuf the caller owns.
  *
  * Bounds. A message may inflate to at most config.max_message bytes. The
  * output buffer grows by doubling as bytes come, never past max_message for
@@ -45,7 +45,7 @@
 #ifndef WS_INFLATE_H
 #define WS_INFLATE_H
 
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/frame.h"
 
 #include <stdbool.h>
@@ -84,7 +84,7 @@ void ws_inflater_free(ws_inflater *inf);
  *   -WS_E_NOMEM                 sticky in both policies
  * data may be NULL when len is 0. */
 int ws_inflater_feed(ws_inflater *inf, const uint8_t *data, size_t len,
-                     bool fin, ws_bytes *out);
+                     bool fin, ws_bytebuf *out);
 
 /* zlib's words for the last WS_E_DEFLATE_DATA ("invalid distance too far
  * back", "invalid block type"...), for a report; "" when there is none. */

@@ -6,7 +6,7 @@
  *   limit: max_message = (limit + 1) * 64 (64 B to 16 KiB)
  *   then one length byte per message but the last (which takes the rest),
  *   then the messages' compressed payloads, each fed in chunks.
- * Every message is inflated into a fresh ws_bytes. Invariants:
+ * Every message is inflated into a fresh ws_bytebuf. Invariants:
  *  - bounds: a message's output is at most max_message bytes and its buffer
  *    never larger; the inflater's own heap stays under zlib's fixed state;
  *  - results are the documented ones: TOO_BIG only with max_message bytes
@@ -21,7 +21,7 @@
  *    window bits, or exact_window; inflate.h): chunked == whole. */
 #include "fuzz/fuzz_common.h"
 
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/errors.h"
 #include "codec/inflate.h"
 
@@ -39,7 +39,7 @@ typedef struct message {
 
 typedef struct outcome {
   int rc; /* the first error of the message, or 0 */
-  ws_bytes out;
+  ws_bytebuf out;
 } outcome;
 
 /* Inflates every message, each in chunks; fills results[]. */
@@ -99,7 +99,7 @@ static void run(const ws_inflater_config *cfg, const message *msgs,
  * Returns Z_OK (input used up), Z_STREAM_END (a final block) or an
  * error. */
 static int zlib_reference(const message *msg, int bits, bool exact, size_t cap,
-                          ws_bytes *out) {
+                          ws_bytebuf *out) {
   z_stream z;
   memset(&z, 0, sizeof z);
   FUZZ_CHECK(inflateInit2(&z, -bits) == Z_OK);
@@ -135,7 +135,7 @@ static int zlib_reference(const message *msg, int bits, bool exact, size_t cap,
 
 static void compare_with_zlib(const ws_inflater_config *cfg, const message *msg,
                               const outcome *ours) {
-  ws_bytes ref;
+  ws_bytebuf ref;
   int zrc = zlib_reference(msg, cfg->window_bits, cfg->exact_window,
                            cfg->max_message, &ref);
   size_t common = ref.len < ours->out.len ? ref.len : ours->out.len;
@@ -193,10 +193,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FUZZ_CHECK(
           whole[m].out.len == 0 ||
           !memcmp(whole[m].out.data, chunked[m].out.data, whole[m].out.len));
-      ws_bytes_free(&whole[m].out);
+      ws_bytebuf_free(&whole[m].out);
     }
   }
   for (size_t m = 0; m < count; m++)
-    ws_bytes_free(&chunked[m].out);
+    ws_bytebuf_free(&chunked[m].out);
   return 0;
 }

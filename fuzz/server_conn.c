@@ -166,12 +166,12 @@ static void check_echo(observer *o, const ws_message_event *ev) {
     return;
   }
   FUZZ_CHECK(ev->compressed);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   FUZZ_CHECK(ws_inflater_feed(o->inflater, ev->data, ev->len, true, &out) == 0);
   FUZZ_CHECK(out.len <= o->max_message);
   if (ev->type == WS_MSG_TEXT && out.len > 0)
     FUZZ_CHECK(ws_utf8_is_valid(out.data, out.len, NULL));
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
 }
 
 static void observe_frames(observer *o, uint8_t *buf, size_t len) {

@@ -10,7 +10,7 @@
  * takeover). */
 #include "server/conn.h"
 
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/close.h"
 #include "codec/deflate.h"
 #include "codec/errors.h"
@@ -225,7 +225,7 @@ static int queue_compressed_frame(ws_conn *conn, uint8_t opcode,
   if (!outbuf_reserve(q, UNMASKED_HEADER_MAX))
     return -WS_E_NOMEM;
   size_t at = q->len;
-  ws_bytes b = {q->data, at + UNMASKED_HEADER_MAX, q->cap};
+  ws_bytebuf b = {q->data, at + UNMASKED_HEADER_MAX, q->cap};
   int rc = ws_deflater_feed(conn->deflater, payload, len, true, &b);
   q->data = b.data; /* the buffer may have grown */
   q->cap = b.cap;
@@ -427,14 +427,14 @@ static int on_data_message(ws_conn *conn, const ws_message_event *ev) {
   uint8_t opcode = ev->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY;
   const uint8_t *data = ev->data;
   size_t len = ev->len;
-  ws_bytes inflated = {0};
+  ws_bytebuf inflated = {0};
   if (ev->compressed) {
     int rc = ws_inflater_feed(conn->inflater, data, len, true, &inflated);
     if (rc == 0 && opcode == WS_OP_TEXT && inflated.len > 0 &&
         !ws_utf8_is_valid(inflated.data, inflated.len, NULL))
       rc = -WS_E_INVALID_UTF8;
     if (rc < 0) {
-      ws_bytes_free(&inflated);
+      ws_bytebuf_free(&inflated);
       return message_violation(conn, rc);
     }
     data = inflated.data;
@@ -444,7 +444,7 @@ static int on_data_message(ws_conn *conn, const ws_message_event *ev) {
   if (conn->phase == WS_CONN_OPEN)
     rc = conn->deflater ? queue_compressed_frame(conn, opcode, data, len)
                         : queue_frame(conn, opcode, data, len);
-  ws_bytes_free(&inflated);
+  ws_bytebuf_free(&inflated);
   return rc;
 }
 

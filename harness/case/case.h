@@ -80,6 +80,10 @@ typedef struct ws_step {
   const char *label;    /* NULL when unlabelled */
   int line;             /* in the case file, for messages */
   bool echo;            /* FRAME/FRAGMENTED: a reply is expected */
+  bool compress;        /* text/binary/fragmented/stream: the message is
+                           sent compressed when permessage-deflate is agreed
+                           (`uncompressed` turns it off; `frame` steps are
+                           always sent as written) */
   ws_step_frame frame;  /* FRAME; FRAGMENTED uses opcode */
   ws_bytes payload;     /* FRAME, FRAGMENTED, RAW, REQUEST (template
                            already expanded except {host} {path} {key}) */
@@ -113,6 +117,9 @@ enum ws_pred_kind {
   WS_PRED_ALIVE,
   WS_PRED_LAST_PONG,   /* the pong for the latest ping marked echo arrived */
   WS_PRED_STREAM_ECHO, /* every `stream` message came back, equal, in order */
+  WS_PRED_DEFLATE,     /* permessage-deflate agreed; min = the offer
+                          answered (1-based) when given, else 0 */
+  WS_PRED_NO_DEFLATE,  /* upgraded without permessage-deflate */
 };
 
 #define WS_CODE_SET_MAX 16

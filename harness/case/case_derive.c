@@ -4,7 +4,9 @@
 
 static bool reads_http(enum ws_pred_kind k) {
   return k == WS_PRED_STATUS || k == WS_PRED_NO_RESPONSE ||
-         k == WS_PRED_UPGRADED || k == WS_PRED_HEADER || k == WS_PRED_NO_HEADER;
+         k == WS_PRED_UPGRADED || k == WS_PRED_HEADER ||
+         k == WS_PRED_NO_HEADER || k == WS_PRED_DEFLATE ||
+         k == WS_PRED_NO_DEFLATE;
 }
 
 void ws_case_derive(ws_case *c) {

@@ -47,6 +47,8 @@ const char *ws_pred_kind_name(enum ws_pred_kind kind) {
       [WS_PRED_ALIVE] = "alive",
       [WS_PRED_LAST_PONG] = "last-pong",
       [WS_PRED_STREAM_ECHO] = "stream-echo",
+      [WS_PRED_DEFLATE] = "deflate",
+      [WS_PRED_NO_DEFLATE] = "no-deflate",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";

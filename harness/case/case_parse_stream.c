@@ -49,6 +49,7 @@ int ws_parse_stream_step(ws_parser *p, ws_cursor *cur, int line, ws_step *s) {
   char shown[48];
   s->kind = WS_STEP_STREAM;
   s->echo = true; /* every message is echoed: that is the step */
+  s->compress = true;
   if (message_type(p, cur, line, s) < 0 ||
       number(p, cur, line, "the message size", 0, WS_CASE_MAX_PAYLOAD,
              &s->stream.size) < 0)
@@ -58,13 +59,18 @@ int ws_parse_stream_step(ws_parser *p, ws_cursor *cur, int line, ws_step *s) {
   while (!ws_cur_end(cur)) {
     const char *w;
     size_t n = ws_cur_word(cur, &w);
+    if (ws_word_is(w, n, "uncompressed")) {
+      s->compress = false;
+      continue;
+    }
     int which = ws_word_is(w, n, "count")  ? 0
                 : ws_word_is(w, n, "full") ? 1
                 : ws_word_is(w, n, "in")   ? 2
                                            : -1;
     if (which < 0)
       return ws_parse_fail(p, line,
-                           "stream: unexpected '%s' (count N, full N, in N)",
+                           "stream: unexpected '%s' (count N, full N, in N, "
+                           "uncompressed)",
                            ws_parse_show(shown, sizeof shown, w, n));
     if (seen[which])
       return ws_parse_fail(p, line, "stream: '%s' given twice",

@@ -24,6 +24,8 @@ void ws_stream_step_text(const ws_step *s, char *out, size_t cap) {
   if (s->stream.full_count != s->stream.count)
     n += snprintf(out + n, cap - (size_t)n, " full %u", s->stream.full_count);
   if ((size_t)n < cap && s->stream.fragment)
-    snprintf(out + n, cap - (size_t)n, " in %llu",
-             (unsigned long long)s->stream.fragment);
+    n += snprintf(out + n, cap - (size_t)n, " in %llu",
+                  (unsigned long long)s->stream.fragment);
+  if ((size_t)n < cap && !s->compress)
+    snprintf(out + n, cap - (size_t)n, " uncompressed");
 }

@@ -110,6 +110,14 @@ void ws_grade_pred_text(ws_buf *b, const ws_predicate *p) {
   case WS_PRED_STREAM_ECHO:
     ws_buf_puts(b, "stream-echo");
     break;
+  case WS_PRED_DEFLATE:
+    ws_buf_puts(b, "deflate");
+    if (p->min)
+      ws_buf_printf(b, " offer=%u", p->min);
+    break;
+  case WS_PRED_NO_DEFLATE:
+    ws_buf_puts(b, "no-deflate");
+    break;
   }
 }
 
@@ -379,6 +387,22 @@ static void explain_handshake(const ws_grade_ctx *g, const ws_predicate *p,
   ws_buf_printf(&out->sentence, ", %s", ws_buf_str(&out->fact));
 }
 
+/* `deflate` / `no-deflate`: what the handshake settled. */
+static void deflate_fact(const ws_observation *obs, ws_explanation *out) {
+  if (!obs->upgraded) {
+    out->code = "not-upgraded";
+    ws_buf_puts(&out->fact, "the connection was not upgraded");
+  } else if (!obs->deflate) {
+    out->code = "deflate-declined";
+    ws_buf_puts(&out->fact, "the server declined permessage-deflate");
+  } else {
+    out->code = "deflate-accepted";
+    ws_buf_printf(&out->fact,
+                  "the server accepted permessage-deflate offer %zu",
+                  obs->deflate_offer);
+  }
+}
+
 /* `stream-echo`: the first message that came back different, else how far
  * the stream got. */
 static void stream_fact(const ws_observation *obs, ws_explanation *out) {
@@ -425,6 +449,10 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
     break;
   case WS_PRED_STREAM_ECHO:
     stream_fact(g->obs, out);
+    break;
+  case WS_PRED_DEFLATE:
+  case WS_PRED_NO_DEFLATE:
+    deflate_fact(g->obs, out);
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";

@@ -4,6 +4,8 @@
 #ifndef WS_HARNESS_OBSERVATION_H
 #define WS_HARNESS_OBSERVATION_H
 
+#include "codec/pmd.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +71,10 @@ typedef struct ws_observation {
   ws_obs_header *headers;
   bool upgraded;     /* 101 and valid for the request sent */
   int upgrade_error; /* WS_E_HS_RESPONSE_x when not upgraded (positive) */
+  /* permessage-deflate (RFC 7692), when the handshake agreed on it. */
+  bool deflate;
+  ws_pmd_agreement deflate_agreement;
+  size_t deflate_offer; /* the permessage-deflate offer answered, 1-based */
 
   /* Frames and messages received after the upgrade, in order. */
   size_t event_count;

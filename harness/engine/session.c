@@ -111,7 +111,7 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
    * its prefix and its length. */
   s->reader.config.max_message =
       largest > SESSION_MIN_MESSAGE_KEPT ? largest : SESSION_MIN_MESSAGE_KEPT;
-  session_init_reader(s, 0);
+  session_init_reader(s, false);
   /* Our own output, followed for frame boundaries: any RSV is fine. */
   ws_frame_decoder_config tc = {.sender = client ? WS_SENDER_CLIENT
                                                  : WS_SENDER_SERVER,
@@ -133,6 +133,7 @@ void ws_session_free(ws_session *s) {
   ws_buf_free(&s->coalesced);
   ws_buf_free(&s->coalesced_note);
   session_stream_free(s);
+  session_pmd_free(s);
   free(s->check_key);
   free(s->check_protocols);
   free(s->check_extensions);

@@ -40,6 +40,14 @@ void session_stream_free(ws_session *s) {
 static void send_message(ws_session *s, const ws_step *st, uint32_t index) {
   const uint8_t *msg = s->stream.message;
   size_t len = (size_t)st->stream.size;
+  size_t plain = len;
+  bool compressed = session_pmd_applies(s, st);
+  if (compressed) {
+    if (session_pmd_compress(s, msg, len) != 0)
+      return;
+    msg = s->pmd.packed.data;
+    len = s->pmd.packed.len;
+  }
   size_t frag = st->stream.fragment ? (size_t)st->stream.fragment : len;
   if (frag == 0)
     frag = 1;
@@ -48,6 +56,7 @@ static void send_message(ws_session *s, const ws_step *st, uint32_t index) {
   do {
     size_t n = len - at < frag ? len - at : frag;
     ws_frame_spec spec = {.fin = at + n == len,
+                          .rsv = compressed && at == 0 ? WS_RSV1 : 0,
                           .opcode =
                               at == 0 ? st->frame.opcode : WS_OP_CONTINUATION,
                           .masked = s->role == WS_ROLE_CLIENT};
@@ -60,10 +69,10 @@ static void send_message(ws_session *s, const ws_step *st, uint32_t index) {
   if (!s->fatal) {
     char note[160];
     snprintf(note, sizeof note,
-             "step %zu: stream message %u of %u (%s, %zu "
-             "bytes%s)",
+             "step %zu: stream message %u of %u (%s, %zu bytes%s%s)",
              s->step + 1, index + 1, s->stream.count,
-             ws_opcode_name(st->frame.opcode), len,
+             ws_opcode_name(st->frame.opcode), plain,
+             compressed ? ", compressed" : "",
              st->stream.fragment && len > frag ? ", fragmented" : "");
     (void)session_send(s, frames.ptr, frames.len, note);
   }

@@ -260,7 +260,8 @@ Test(case_steps, stream_step) {
   bad(CASE("stream text json 16 in 4 in 5\n", "pass otherwise\n"),
       "x.case:9: stream: 'in' given twice");
   bad(CASE("stream text json 16 echo\n", "pass otherwise\n"),
-      "x.case:9: stream: unexpected 'echo' (count N, full N, in N)");
+      "x.case:9: stream: unexpected 'echo' (count N, full N, in N, "
+      "uncompressed)");
 }
 
 Test(case_steps, corpus_payload) {

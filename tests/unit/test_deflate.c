@@ -2,7 +2,7 @@
  * against the RFC's examples (7.2.3), round trips through bare zlib's raw
  * inflate at every window size and takeover mode with messages given in
  * pieces, how window bits 8 is honoured, memory, and allocation failures. */
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/deflate.h"
 #include "codec/errors.h"
 #include "tests/unit/alloc_fixture.h"
@@ -22,7 +22,7 @@ static ws_deflater *make(int bits, bool no_takeover, int level) {
 
 /* Compresses one message given in pieces of `piece` bytes (0: whole). */
 static void compress_message(ws_deflater *d, const void *text, size_t n,
-                             size_t piece, ws_bytes *out) {
+                             size_t piece, ws_bytebuf *out) {
   const uint8_t *p = text;
   if (piece == 0)
     piece = n ? n : 1;
@@ -34,7 +34,7 @@ static void compress_message(ws_deflater *d, const void *text, size_t n,
   } while (off < n);
 }
 
-static void expect_bytes(const ws_bytes *b, const uint8_t *want, size_t n) {
+static void expect_bytes(const ws_bytebuf *b, const uint8_t *want, size_t n) {
   cr_assert_eq(b->len, n, "got %zu bytes, want %zu", b->len, n);
   cr_assert_eq(memcmp(b->data, want, n), 0);
 }
@@ -55,7 +55,7 @@ static void peer_init(peer *pr, int bits, bool one_byte_out) {
 }
 
 /* Returns zlib's result: Z_OK when the whole message inflated to want. */
-static int peer_inflate(peer *pr, const ws_bytes *msg, const uint8_t *want,
+static int peer_inflate(peer *pr, const ws_bytebuf *msg, const uint8_t *want,
                         size_t n) {
   uint8_t *buf = malloc(msg->len + 4);
   uint8_t *out = malloc(n + 1);
@@ -95,7 +95,7 @@ static int peer_inflate(peer *pr, const ws_bytes *msg, const uint8_t *want,
 
 Test(deflate_rfc, hello_and_hello_again_with_takeover) {
   ws_deflater *d = make(0, false, 0);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   compress_message(d, "Hello", 5, 0, &out);
   static const uint8_t hello[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
   expect_bytes(&out, hello, sizeof hello); /* 7.2.3.1 */
@@ -103,7 +103,7 @@ Test(deflate_rfc, hello_and_hello_again_with_takeover) {
   compress_message(d, "Hello", 5, 0, &out);
   static const uint8_t again[] = {0xf2, 0x00, 0x11, 0x00, 0x00};
   expect_bytes(&out, again, sizeof again); /* 7.2.3.2 */
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_deflater_free(d);
 }
 
@@ -111,22 +111,22 @@ Test(deflate_rfc, no_context_takeover_compresses_each_message_alone) {
   ws_deflater *d = make(0, true, 0);
   static const uint8_t hello[] = {0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00};
   for (int i = 0; i < 3; i++) {
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     compress_message(d, "Hello", 5, 0, &out);
     expect_bytes(&out, hello, sizeof hello);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
   }
   ws_deflater_free(d);
 }
 
 Test(deflate_rfc, stored_blocks) {
   ws_deflater *d = make(0, false, WS_DEFLATE_LEVEL_STORED);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   compress_message(d, "Hello", 5, 0, &out);
   static const uint8_t stored[] = {0x00, 0x05, 0x00, 0xfa, 0xff, 0x48,
                                    0x65, 0x6c, 0x6c, 0x6f, 0x00};
   expect_bytes(&out, stored, sizeof stored); /* 7.2.3.3 */
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_deflater_free(d);
 }
 
@@ -134,34 +134,34 @@ Test(deflate_rfc, empty_message_is_one_zero_octet) {
   ws_deflater *d = make(0, false, 0);
   static const uint8_t empty[] = {0x00};
   for (int i = 0; i < 2; i++) {
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     compress_message(d, "", 0, 0, &out); /* first: zlib's own 00 */
     expect_bytes(&out, empty, 1);
-    ws_bytes_free(&out);
-    out = (ws_bytes){0};
+    ws_bytebuf_free(&out);
+    out = (ws_bytebuf){0};
     compress_message(d, "Hello", 5, 0, &out);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
   }
   /* After a message, zlib has nothing to flush: the 00 is ours. */
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   compress_message(d, "", 0, 0, &out);
   expect_bytes(&out, empty, 1);
   cr_assert_eq(ws_deflater_feed(d, NULL, 0, true, &out), 0);
   static const uint8_t two[] = {0x00, 0x00};
   expect_bytes(&out, two, 2);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_deflater_free(d);
 }
 
 Test(deflate_rfc, appends_after_what_the_buffer_holds) {
   ws_deflater *d = make(0, false, 0);
-  ws_bytes out = {0};
-  cr_assert_eq(ws_bytes_append(&out, "\x81\x07", 2), 0);
+  ws_bytebuf out = {0};
+  cr_assert_eq(ws_bytebuf_append(&out, "\x81\x07", 2), 0);
   compress_message(d, "Hello", 5, 0, &out);
   static const uint8_t frame[] = {0x81, 0x07, 0xf2, 0x48, 0xcd,
                                   0xc9, 0xc9, 0x07, 0x00};
   expect_bytes(&out, frame, sizeof frame);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_deflater_free(d);
 }
 
@@ -196,14 +196,14 @@ Test(deflate_roundtrip, every_window_takeover_mode_and_piece_size) {
         peer_init(&pr, bits, false);
         for (uint32_t m = 0; m < M; m++) {
           make_text(text, N, m % 2); /* repeats: takeover has work to do */
-          ws_bytes out = {0};
+          ws_bytebuf out = {0};
           compress_message(d, text, N, pieces[k], &out);
           if (!takeover)
             cr_assert_eq(inflateReset(&pr.z), Z_OK);
           cr_assert_eq(peer_inflate(&pr, &out, text, N), Z_OK,
                        "bits %d takeover %d piece %zu message %u", bits,
                        takeover, pieces[k], m);
-          ws_bytes_free(&out);
+          ws_bytebuf_free(&out);
         }
         inflateEnd(&pr.z);
         ws_deflater_free(d);
@@ -217,15 +217,15 @@ Test(deflate_roundtrip, pieces_do_not_change_the_output) {
   static uint8_t text[N];
   make_text(text, N, 5);
   ws_deflater *d = make(0, true, 0);
-  ws_bytes whole = {0};
+  ws_bytebuf whole = {0};
   compress_message(d, text, N, 0, &whole);
   for (size_t piece = 1; piece < 300; piece += 37) {
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     compress_message(d, text, N, piece, &out);
     expect_bytes(&out, whole.data, whole.len);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
   }
-  ws_bytes_free(&whole);
+  ws_bytebuf_free(&whole);
   ws_deflater_free(d);
 }
 
@@ -244,11 +244,11 @@ Test(deflate_roundtrip, every_level_and_incompressible_data) {
     peer pr;
     peer_init(&pr, 15, false);
     for (int m = 0; m < 2; m++) {
-      ws_bytes out = {0};
+      ws_bytebuf out = {0};
       compress_message(d, noise, N, 4096, &out);
       cr_assert_lt(out.len, N + N / 1000 + 64, "level %d", level);
       cr_assert_eq(peer_inflate(&pr, &out, noise, N), Z_OK, "level %d", level);
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
     }
     inflateEnd(&pr.z);
     ws_deflater_free(d);
@@ -276,12 +276,12 @@ Test(deflate_window, window_8_stays_within_256_bytes) {
     peer pr;
     peer_init(&pr, 8, true);
     for (int m = 0; m < 2; m++) {
-      ws_bytes out = {0};
+      ws_bytebuf out = {0};
       compress_message(d, text, N, 1000, &out);
       int rc = peer_inflate(&pr, &out, text, N);
       cr_assert_eq(rc, Z_OK, "level %d message %d: %d %s", level, m, rc,
                    pr.z.msg ? pr.z.msg : "");
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
     }
     inflateEnd(&pr.z);
     ws_deflater_free(d);
@@ -290,10 +290,10 @@ Test(deflate_window, window_8_stays_within_256_bytes) {
   ws_deflater *d = make(10, false, 9);
   peer pr;
   peer_init(&pr, 8, true);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   compress_message(d, text, N, 0, &out);
   cr_assert_eq(peer_inflate(&pr, &out, text, N), Z_DATA_ERROR);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   inflateEnd(&pr.z);
   ws_deflater_free(d);
   free(text);
@@ -317,9 +317,9 @@ Test(deflate_memory, state_lives_with_takeover_and_goes_without) {
   ws_deflater *d = make(0, false, 0);
   cr_assert_eq(ws_deflater_heap_bytes(d), af_live);
   cr_assert_eq(af_blocks, 1, "no zlib state before the first message");
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   compress_message(d, "Hello", 5, 0, &out);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   cr_assert_eq(ws_deflater_heap_bytes(d), af_live);
   cr_assert_gt(af_live, 200 * 1024, "15/8: about 256 KiB of zlib state");
   ws_deflater_free(d);
@@ -327,7 +327,7 @@ Test(deflate_memory, state_lives_with_takeover_and_goes_without) {
 
   d = make(9, true, 0);
   compress_message(d, "Hello", 5, 0, &out);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   cr_assert_eq(af_blocks, 1, "no takeover: only the struct while idle");
   cr_assert_eq(ws_deflater_heap_bytes(d), af_live);
   ws_deflater_free(d);
@@ -343,17 +343,17 @@ static size_t session_with_failure(size_t fail_at) {
     static uint8_t text[20000];
     make_text(text, sizeof text, 1);
     for (int m = 0; m < 3 && rc == 0; m++) {
-      ws_bytes out = {0};
+      ws_bytebuf out = {0};
       for (size_t off = 0; off < sizeof text && rc == 0; off += 5000)
         rc = ws_deflater_feed(d, text + off, 5000, off + 5000 == sizeof text,
                               &out);
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
     }
     if (rc < 0) {
       cr_assert_eq(rc, -WS_E_NOMEM);
-      ws_bytes out = {0};
+      ws_bytebuf out = {0};
       cr_assert_eq(ws_deflater_feed(d, text, 1, true, &out), -WS_E_NOMEM);
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
     }
     ws_deflater_free(d);
   } else {

@@ -4,7 +4,7 @@
  * and allocation failures. Compressed inputs come from the RFC or from bare
  * zlib, never from codec/deflate.c, so a fault there cannot hide one
  * here. */
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 #include "codec/errors.h"
 #include "codec/inflate.h"
 #include "tests/unit/alloc_fixture.h"
@@ -46,7 +46,7 @@ static ws_inflater *make(int bits, bool no_takeover, size_t max,
 
 /* Feeds one message in pieces of `piece` bytes (0: whole). */
 static int feed_message(ws_inflater *inf, const uint8_t *p, size_t n,
-                        size_t piece, ws_bytes *out) {
+                        size_t piece, ws_bytebuf *out) {
   if (piece == 0)
     piece = n ? n : 1;
   size_t off = 0;
@@ -63,13 +63,13 @@ static int feed_message(ws_inflater *inf, const uint8_t *p, size_t n,
 /* Inflates one message into a fresh buffer and checks it says `text`. */
 static void expect_message(ws_inflater *inf, const uint8_t *p, size_t n,
                            size_t piece, const char *text) {
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   int rc = feed_message(inf, p, n, piece, &out);
   cr_assert_eq(rc, 0, "rc %s (%s), piece %zu", ws_error_name(rc),
                ws_inflater_error_detail(inf), piece);
   cr_assert_eq(out.len, strlen(text), "len %zu, piece %zu", out.len, piece);
   cr_assert(out.len == 0 || memcmp(out.data, text, out.len) == 0);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
 }
 
 /* Bare zlib, raw, with a sync flush: the tail 00 00 ff ff removed. */
@@ -104,13 +104,13 @@ Test(inflate_rfc, hello_whole_and_split_everywhere) {
    * after 3 bytes). */
   for (size_t cut = 0; cut <= sizeof hello; cut++) {
     ws_inflater *inf = make(0, false, 0, WS_POLICY_STRICT);
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     cr_assert_eq(ws_inflater_feed(inf, hello, cut, false, &out), 0);
     cr_assert_eq(
         ws_inflater_feed(inf, hello + cut, sizeof hello - cut, true, &out), 0);
     cr_assert_eq(out.len, 5);
     cr_assert_eq(memcmp(out.data, "Hello", 5), 0);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
     ws_inflater_free(inf);
   }
 }
@@ -125,13 +125,13 @@ Test(inflate_rfc, shared_window_needs_context_takeover) {
   /* Without takeover the match points before the message: invalid. */
   ws_inflater *inf = make(0, true, 0, WS_POLICY_STRICT);
   expect_message(inf, hello, sizeof hello, 0, "Hello");
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   int rc = feed_message(inf, hello_again, sizeof hello_again, 0, &out);
   cr_assert_eq(rc, -WS_E_DEFLATE_DATA, "%s", ws_error_name(rc));
   cr_assert_str_eq(ws_inflater_error_detail(inf),
                    "invalid distance too far back");
   cr_assert_eq(ws_error_close_code(rc), 1007);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
 }
 
@@ -181,10 +181,10 @@ Test(inflate_rfc, empty_message_is_one_zero_octet) {
 static int one_message(const uint8_t *p, size_t n, char *detail,
                        size_t detail_cap) {
   ws_inflater *inf = make(0, false, 0, WS_POLICY_STRICT);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   int rc = feed_message(inf, p, n, 0, &out);
   snprintf(detail, detail_cap, "%s", ws_inflater_error_detail(inf));
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
   return rc;
 }
@@ -236,11 +236,11 @@ Test(inflate_invalid, garbage_after_a_final_block) {
 Test(inflate_invalid, strict_errors_stick) {
   static const uint8_t bad[] = {0x06};
   ws_inflater *inf = make(0, true, 0, WS_POLICY_STRICT);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(ws_inflater_feed(inf, bad, 1, true, &out), -WS_E_DEFLATE_DATA);
   cr_assert_eq(ws_inflater_feed(inf, hello, sizeof hello, true, &out),
                -WS_E_DEFLATE_DATA);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
 }
 
@@ -262,12 +262,12 @@ Test(inflate_invalid, config_out_of_range) {
 Test(inflate_observe, error_once_then_next_message_without_takeover) {
   static const uint8_t bad[] = {0x06};
   ws_inflater *inf = make(0, true, 0, WS_POLICY_OBSERVE);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(ws_inflater_feed(inf, bad, 1, false, &out), -WS_E_DEFLATE_DATA);
   /* The rest of the failed message is ignored. */
   cr_assert_eq(ws_inflater_feed(inf, hello, sizeof hello, false, &out), 0);
   cr_assert_eq(ws_inflater_feed(inf, NULL, 0, true, &out), 0);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   /* The peer resets its window per message: the next one inflates. */
   expect_message(inf, hello, sizeof hello, 0, "Hello");
   ws_inflater_free(inf);
@@ -277,7 +277,7 @@ Test(inflate_observe, takeover_loses_the_context_for_good) {
   static const uint8_t bad[] = {0x06};
   ws_inflater *inf = make(0, false, 0, WS_POLICY_OBSERVE);
   expect_message(inf, hello, sizeof hello, 0, "Hello");
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(ws_inflater_feed(inf, bad, 1, true, &out), -WS_E_DEFLATE_DATA);
   for (int i = 0; i < 3; i++) {
     cr_assert_eq(ws_inflater_feed(inf, hello, 3, false, &out),
@@ -287,7 +287,7 @@ Test(inflate_observe, takeover_loses_the_context_for_good) {
   }
   cr_assert_eq(out.len, 0);
   cr_assert_eq(ws_error_close_code(-WS_E_DEFLATE_CONTEXT_LOST), 0);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
 }
 
@@ -323,11 +323,11 @@ Test(inflate_roundtrip, every_window_and_takeover_mode_split_anywhere) {
       size_t len = zlib_compress(text, N, bits, 6, comp, sizeof comp);
       size_t pieces[] = {0, 1, 2, 7, 64, 1000};
       for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
-        ws_bytes out = {0};
+        ws_bytebuf out = {0};
         cr_assert_eq(feed_message(inf, comp, len, pieces[k], &out), 0);
         cr_assert_eq(out.len, N);
         cr_assert_eq(memcmp(out.data, text, N), 0);
-        ws_bytes_free(&out);
+        ws_bytebuf_free(&out);
       }
     }
     ws_inflater_free(inf);
@@ -360,11 +360,11 @@ Test(inflate_roundtrip, takeover_across_messages_matches_one_zlib_stream) {
     for (size_t piece = 0; piece < 40; piece += 13) {
       ws_inflater *inf = make(bits, false, 0, WS_POLICY_STRICT);
       for (int m = 0; m < M; m++) {
-        ws_bytes out = {0};
+        ws_bytebuf out = {0};
         cr_assert_eq(feed_message(inf, comp[m], len[m], piece, &out), 0);
         cr_assert_eq(out.len, N);
         cr_assert_eq(memcmp(out.data, text[m], N), 0);
-        ws_bytes_free(&out);
+        ws_bytebuf_free(&out);
       }
       ws_inflater_free(inf);
     }
@@ -384,12 +384,12 @@ Test(inflate_roundtrip, exact_window_catches_distances_past_the_window) {
     ws_inflater_config c = {.window_bits = 8, .exact_window = true};
     ws_inflater *inf = NULL;
     cr_assert_eq(ws_inflater_new(&c, &inf), 0);
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     int rc = feed_message(inf, comp, len, piece, &out);
     cr_assert_eq(rc, -WS_E_DEFLATE_DATA, "piece %zu: %s", piece,
                  ws_error_name(rc));
     cr_assert_lt(out.len, 600 + 258);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
     ws_inflater_free(inf);
   }
 }
@@ -407,12 +407,12 @@ Test(inflate_roundtrip, a_message_that_fills_the_output_exactly_is_finished) {
       ws_inflater_config c = {.exact_window = exact};
       ws_inflater *inf = NULL;
       cr_assert_eq(ws_inflater_new(&c, &inf), 0);
-      ws_bytes out = {0};
-      cr_assert_eq(ws_bytes_reserve(&out, N, N), 0);
+      ws_bytebuf out = {0};
+      cr_assert_eq(ws_bytebuf_reserve(&out, N, N), 0);
       cr_assert_eq(out.cap, N);
       cr_assert_eq(feed_message(inf, comp, len, piece, &out), 0);
       cr_assert_eq(out.len, N);
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
       expect_message(inf, hello_bfinal, sizeof hello_bfinal, piece, "Hello");
       expect_message(inf, hello_two_blocks, sizeof hello_two_blocks, piece,
                      "Hello");
@@ -433,10 +433,10 @@ Test(inflate_bounds, exactly_the_limit_passes_one_more_byte_does_not) {
   size_t len = zlib_compress(text, N, 15, 6, comp, sizeof comp);
   for (size_t piece = 0; piece < 50; piece += 7) {
     ws_inflater *inf = make(0, false, N, WS_POLICY_STRICT);
-    ws_bytes out = {0};
+    ws_bytebuf out = {0};
     cr_assert_eq(feed_message(inf, comp, len, piece, &out), 0);
     cr_assert_eq(out.len, N);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
     ws_inflater_free(inf);
 
     inf = make(0, false, N - 1, WS_POLICY_STRICT);
@@ -446,7 +446,7 @@ Test(inflate_bounds, exactly_the_limit_passes_one_more_byte_does_not) {
     cr_assert_eq(memcmp(out.data, text, N - 1), 0);
     cr_assert_leq(out.cap, N - 1, "nor allocated");
     cr_assert_eq(ws_error_close_code(rc), 1009);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
     ws_inflater_free(inf);
   }
 }
@@ -495,12 +495,12 @@ Test(inflate_bounds, a_few_kib_to_mebibytes_stops_at_the_limit) {
   const size_t limit = 64 * 1024;
   af_install(0);
   ws_inflater *inf = make(15, false, limit, WS_POLICY_STRICT);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(feed_message(inf, bomb, len, 0, &out), -WS_E_DEFLATE_TOO_BIG);
   cr_assert_eq(out.len, limit);
   cr_assert_leq(af_peak, limit + limit / 2 + ZLIB_STATE_MAX, "peak %zu",
                 af_peak);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
   cr_assert_eq(af_live, 0);
   af_uninstall();
@@ -516,11 +516,11 @@ Test(inflate_bounds, a_gibibyte_bomb_in_frames_is_bounded) {
   const size_t limit = 1 << 20;
   af_install(0);
   ws_inflater *inf = make(15, false, limit, WS_POLICY_STRICT);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   int rc = feed_message(inf, bomb, len, 4096, &out);
   cr_assert_eq(rc, -WS_E_DEFLATE_TOO_BIG);
   cr_assert_eq(out.len, limit);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
   fprintf(stderr,
           "inflate_bounds: 1 GiB bomb (%zu bytes) stopped at %zu bytes; peak "
@@ -550,15 +550,15 @@ Test(inflate_bounds, a_bomb_spread_over_messages_with_takeover) {
   const size_t limit = 1 << 20;
   af_install(0);
   ws_inflater *inf = make(15, false, limit, WS_POLICY_STRICT);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(feed_message(inf, first, first_len, 0, &out), 0);
   cr_assert_eq(out.len, limit);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   size_t steady = 0;
   for (int m = 0; m < 64; m++) {
     cr_assert_eq(feed_message(inf, later, later_len, 512, &out), 0);
     cr_assert_eq(out.len, limit);
-    ws_bytes_free(&out);
+    ws_bytebuf_free(&out);
     if (m == 0)
       steady = af_peak;
     cr_assert_eq(af_peak, steady, "memory grew at message %d", m);
@@ -571,7 +571,7 @@ Test(inflate_bounds, a_bomb_spread_over_messages_with_takeover) {
   inf = make(15, false, limit - 1, WS_POLICY_STRICT);
   cr_assert_eq(feed_message(inf, first, first_len, 0, &out),
                -WS_E_DEFLATE_TOO_BIG);
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   ws_inflater_free(inf);
   free(first);
   free(bomb);
@@ -581,13 +581,13 @@ Test(inflate_bounds, observe_keeps_the_first_max_message_bytes) {
   size_t len;
   uint8_t *bomb = zero_bomb(2, &len);
   ws_inflater *inf = make(15, true, 1000, WS_POLICY_OBSERVE);
-  ws_bytes out = {0};
+  ws_bytebuf out = {0};
   cr_assert_eq(ws_inflater_feed(inf, bomb, 100, false, &out),
                -WS_E_DEFLATE_TOO_BIG);
   cr_assert_eq(out.len, 1000);
   cr_assert_eq(ws_inflater_feed(inf, bomb + 100, len - 100, true, &out), 0);
   cr_assert_eq(out.len, 1000, "the rest of the message is ignored");
-  ws_bytes_free(&out);
+  ws_bytebuf_free(&out);
   expect_message(inf, hello, sizeof hello, 0, "Hello");
   ws_inflater_free(inf);
   free(bomb);
@@ -626,9 +626,9 @@ static size_t session_with_failure(size_t fail_at) {
     size_t lens[] = {sizeof hello_bfinal, sizeof hello_again,
                      sizeof hello_two_blocks};
     for (int m = 0; m < 3; m++) {
-      ws_bytes out = {0};
+      ws_bytebuf out = {0};
       rc = feed_message(inf, msgs[m], lens[m], 3, &out);
-      ws_bytes_free(&out);
+      ws_bytebuf_free(&out);
       if (rc == -WS_E_NOMEM) {
         cr_assert_eq(ws_inflater_feed(inf, hello, sizeof hello, true, &out),
                      -WS_E_NOMEM, "NOMEM sticks");

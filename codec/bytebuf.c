@@ -1,4 +1,4 @@
-#include "codec/bytes.h"
+#include "codec/bytebuf.h"
 
 #include "codec/errors.h"
 #include "codec/hooks.h"
@@ -8,7 +8,7 @@
 /* First allocation: small, so a short message costs little. */
 #define MIN_CAP 256
 
-int ws_bytes_reserve(ws_bytes *b, size_t want, size_t limit) {
+int ws_bytebuf_reserve(ws_bytebuf *b, size_t want, size_t limit) {
   if (limit < b->len)
     limit = b->len;
   size_t need = want > limit - b->len ? limit : b->len + want;
@@ -27,10 +27,10 @@ int ws_bytes_reserve(ws_bytes *b, size_t want, size_t limit) {
   return 0;
 }
 
-int ws_bytes_append(ws_bytes *b, const void *data, size_t n) {
+int ws_bytebuf_append(ws_bytebuf *b, const void *data, size_t n) {
   if (n > SIZE_MAX - b->len)
     return -WS_E_NOMEM;
-  int rc = ws_bytes_reserve(b, n, SIZE_MAX);
+  int rc = ws_bytebuf_reserve(b, n, SIZE_MAX);
   if (rc < 0)
     return rc;
   if (n)
@@ -39,7 +39,7 @@ int ws_bytes_append(ws_bytes *b, const void *data, size_t n) {
   return 0;
 }
 
-void ws_bytes_free(ws_bytes *b) {
+void ws_bytebuf_free(ws_bytebuf *b) {
   ws_free(b->data);
   memset(b, 0, sizeof *b);
 }
