@@ -153,6 +153,8 @@ int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
   fact(out, "Autobahn", c->autobahn, "");
   fact(out, "Expected", c->expected, "pre");
   fact(out, "Observed", c->observed, "pre");
+  if (c->deflate)
+    fact(out, "permessage-deflate", c->deflate, "");
   close_fact(out, c);
   fputs("<dt>Duration</dt><dd>", out);
   ws_html_duration(out, c->duration_ms);

@@ -428,6 +428,11 @@ static void decode_all(decoder *d, const ws_case_result *c) {
    * purpose is flagged like the peer's, as what a strict peer must refuse. */
   ws_frame_decoder_config config = {.sender = WS_SENDER_CLIENT,
                                     .policy = WS_POLICY_OBSERVE};
+  /* With permessage-deflate agreed RSV1 marks a compressed message; where
+   * it may not stand (a continuation, a control frame) the engine records
+   * the violation itself. */
+  if (c->deflate)
+    config.allowed_rsv = WS_RSV1;
   ws_frame_decoder_init(&d->tx.dec, &config);
   config.sender = WS_SENDER_SERVER;
   ws_frame_decoder_init(&d->rx.dec, &config);

@@ -331,6 +331,7 @@ static int read_case_fields(reader *r, ws_jref c, ws_case_result *out) {
     if (get_string(r, c, strings[i].key, strings[i].slot, false) != 0)
       return -1;
   if (get_string(r, c, "autobahn", &out->autobahn, true) ||
+      get_string(r, c, "deflate", &out->deflate, true) ||
       read_verdict(r, c, out) ||
       get_number(r, c, "duration_ms", &out->duration_ms) ||
       read_close(r, ws_jdoc_get(r->d, c, "close"), out) ||

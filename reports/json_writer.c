@@ -28,6 +28,9 @@
  *      "reason_code": "" | "close-code" | ...,  "" for pass
  *      "reason": "...", "expected": "...", "observed": "...",
  *      "duration_ms": 3.2,
+ *      "deflate": null | "server_window_bits=15 client_window_bits=15
+ *                 server_no_context_takeover=no client_no_context_takeover=no",
+ *                                       the permessage-deflate agreed
  *      "close": null | {"code": 1002 | null (empty close frame),
  *                       "reason": "...", "by": "peer|harness|none",
  *                       "clean": true, "received": true},
@@ -175,6 +178,8 @@ static void write_case(ws_json *w, const ws_case_result *c) {
   write_str(w, "observed", c->observed);
   ws_json_key(w, "duration_ms");
   ws_json_double(w, c->duration_ms, 3);
+  ws_json_key(w, "deflate");
+  ws_json_string(w, c->deflate); /* null without permessage-deflate */
   ws_json_key(w, "close");
   write_close(w, c);
   ws_json_key(w, "wire");

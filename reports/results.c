@@ -46,6 +46,7 @@ void ws_case_result_free(ws_case_result *c) {
   free(c->reason);
   free(c->expected);
   free(c->observed);
+  free(c->deflate);
   free(c->close_reason);
   for (size_t i = 0; c->wire && i < c->wire_count; i++) {
     free(c->wire[i].bytes);

@@ -32,6 +32,10 @@ typedef struct ws_case_result {
   char *expected;    /* the pass condition(s) as written in the case */
   char *observed;    /* what happened, one or a few lines */
   double duration_ms;
+  /* The permessage-deflate parameters agreed, as
+   * "server_window_bits=15 client_window_bits=15 ..."; NULL when the
+   * connection ran without it. */
+  char *deflate;
   bool has_close; /* a close frame was received from the peer */
   uint16_t close_code;
   char *close_reason;   /* UTF-8 as received (may be invalid: escape it) */

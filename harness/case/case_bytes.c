@@ -46,6 +46,8 @@ bool ws_fragments_next(ws_fragments *it, ws_prng *keys, ws_frame_spec *spec,
   *spec = (ws_frame_spec){.fin = it->offset + n == total,
                           .opcode = it->offset == 0 ? s->frame.opcode
                                                     : WS_OP_CONTINUATION,
+                          /* `deflated`: RSV1 on the first frame only */
+                          .rsv = it->offset == 0 ? s->frame.rsv : 0,
                           .masked = it->role == WS_ROLE_CLIENT};
   if (spec->masked)
     ws_prng_fill(keys, spec->mask_key, 4);

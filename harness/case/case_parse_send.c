@@ -147,6 +147,15 @@ static int fragmented(ws_parser *p, ws_cursor *cur, int line, ws_step *s) {
                          "to %zu",
                          WS_CASE_MAX_PAYLOAD);
   s->fragment_size = (size_t)size;
+  ws_cursor look = *cur;
+  n = ws_cur_word(&look, &w);
+  if (ws_word_is(w, n, "deflated")) {
+    /* The payload is DEFLATE data already (deflate(...), bomb(N)): sent as
+     * written, RSV1 on the first frame, as a compressed message. */
+    s->frame.rsv = WS_RSV1;
+    *cur = look;
+    return finish(p, cur, line, s, true);
+  }
   compression(cur, s);
   return finish(p, cur, line, s, true);
 }

@@ -327,7 +327,9 @@ static void put_step(tbuf *b, const ws_step *s) {
          s->frame.opcode == WS_OP_TEXT ? "text" : "binary");
     put_payload(b, s->payload.ptr, s->payload.len);
     putf(b, " in %zu", s->fragment_size);
-    if (!s->compress)
+    if (s->frame.rsv & WS_RSV1)
+      puts_(b, " deflated");
+    else if (!s->compress)
       puts_(b, " uncompressed");
     put_echo(b, s->echo);
     break;

@@ -149,8 +149,15 @@ int ws_expected_build(const ws_case *c, size_t upto, ws_expected *out) {
     if (s->kind == WS_STEP_FRAME) {
       rc = expect_frame(s, &a, out);
     } else if (s->kind == WS_STEP_FRAGMENTED && s->echo) {
-      ws_reply r = {s->frame.opcode, s->payload.ptr, s->payload.len, NULL};
-      rc = push_reply(&out->msgs, &out->msg_count, r);
+      /* A `deflated` one (RSV1) comes back as what it inflates to. */
+      ws_buf_free(&a.joined);
+      a = (assembly){.active = true,
+                     .echo = true,
+                     .opcode = s->frame.opcode,
+                     .first = s->payload.ptr,
+                     .first_len = s->payload.len,
+                     .compressed = (s->frame.rsv & WS_RSV1) != 0};
+      rc = assembly_finish(&a, out);
     }
     if (rc != 0) {
       ws_buf_free(&a.joined);

@@ -1,6 +1,9 @@
 #include "case/payload.h"
 
 #include "case/corpus.h"
+#include "case/deflated.h"
+
+#include <stdlib.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -267,9 +270,78 @@ static int corpus_term(ws_payload_env *env, const char **cur, const char *end,
   return 0;
 }
 
+static int expr(ws_payload_env *env, const char **cur, const char *end,
+                writer *w);
+
+/* Appends a compressed term's bytes, or fails on the limit. */
+static int put_compressed(ws_payload_env *env, writer *w,
+                          const ws_bytebuf *b) {
+  if (b->len > env->max - w->len)
+    return too_big(env);
+  put(w, b->data, b->len);
+  return 0;
+}
+
+/* deflate(PAYLOAD): the inner payload compressed as RFC 7692 7.2.1 sends a
+ * message. Its size is only known once compressed, so both passes compress
+ * (the inner bytes must then be the same in both: random() inside draws
+ * from a generator of its own, fixed, not from the run's). */
+static int deflate_term(ws_payload_env *env, const char **cur,
+                        const char *end, writer *w) {
+  const char *p = skip_blanks(*cur + 8, end), *inner = p;
+  writer probe = {NULL, 0};
+  if (expr(env, &p, end, &probe) < 0)
+    return -1;
+  if (p >= end || *p != ')')
+    return fail(env, "deflate(PAYLOAD) is missing its ')'");
+  *cur = p + 1;
+  uint8_t *raw = malloc(probe.len ? probe.len : 1);
+  if (!raw)
+    return fail(env, "out of memory");
+  ws_prng own, *run_rng = env->rng;
+  ws_prng_seed(&own, 0, "deflate()");
+  env->rng = &own;
+  writer fill = {raw, 0};
+  int rc = expr(env, &inner, end, &fill);
+  env->rng = run_rng;
+  ws_bytebuf packed = {0};
+  if (rc == 0 && ws_deflated_message(raw, fill.len, &packed) != 0)
+    rc = fail(env, "out of memory");
+  free(raw);
+  if (rc == 0)
+    rc = put_compressed(env, w, &packed);
+  ws_bytebuf_free(&packed);
+  return rc;
+}
+
+/* bomb(N): a DEFLATE stream that inflates to N zero bytes (about N / 1000
+ * bytes of it), for decompression-bomb cases. */
+static int bomb_term(ws_payload_env *env, const char **cur, const char *end,
+                     writer *w) {
+  const char *p = skip_blanks(*cur + 5, end);
+  uint64_t n;
+  if (number(env, &p, end, WS_BOMB_MAX, "bomb(", &n) < 0)
+    return -1;
+  p = skip_blanks(p, end);
+  if (p >= end || *p != ')')
+    return fail(env, "bomb(N) is missing its ')'");
+  *cur = p + 1;
+  ws_bytebuf packed = {0};
+  int rc = ws_deflated_bomb(n, env->max - w->len, &packed);
+  if (rc < 0)
+    rc = fail(env, "out of memory");
+  else if (rc > 0)
+    rc = too_big(env);
+  else
+    rc = put_compressed(env, w, &packed);
+  ws_bytebuf_free(&packed);
+  return rc;
+}
+
 bool ws_payload_starts(const char *p, const char *end) {
   return (p < end && *p == '"') || starts_with(p, end, "hex\"") ||
-         starts_with(p, end, "random(") || starts_with(p, end, "corpus(");
+         starts_with(p, end, "random(") || starts_with(p, end, "corpus(") ||
+         starts_with(p, end, "deflate(") || starts_with(p, end, "bomb(");
 }
 
 static int primary(ws_payload_env *env, const char **cur, const char *end,
@@ -283,10 +355,14 @@ static int primary(ws_payload_env *env, const char **cur, const char *end,
     return random_term(env, cur, end, w);
   if (starts_with(p, end, "corpus("))
     return corpus_term(env, cur, end, w);
+  if (starts_with(p, end, "deflate("))
+    return deflate_term(env, cur, end, w);
+  if (starts_with(p, end, "bomb("))
+    return bomb_term(env, cur, end, w);
   if (p < end && *p == '{')
     return fail(env, "{name} is only substituted in a file with a <table>");
-  return fail(env, "expected a payload: \"...\", hex\"..\", random(N) "
-                   "or corpus(KIND, N)");
+  return fail(env, "expected a payload: \"...\", hex\"..\", random(N), "
+                   "corpus(KIND, N), deflate(PAYLOAD) or bomb(N)");
 }
 
 /* TERM [* N]...: measures the primary, reads the repeat counts, and only

@@ -153,7 +153,9 @@ static void step_text(FILE *out, const ws_step *s) {
     fprintf(out, "fragmented %s ", ws_opcode_name(s->frame.opcode));
     payload_expr(out, &s->payload);
     fprintf(out, " in %zu", s->fragment_size);
-    if (!s->compress)
+    if (s->frame.rsv & WS_RSV1)
+      fputs(" deflated", out);
+    else if (!s->compress)
       fputs(" uncompressed", out);
     break;
   case WS_STEP_RAW:

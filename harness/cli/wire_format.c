@@ -8,19 +8,26 @@
 
 #define DETAIL_INDENT 14 /* under the entry's direction column */
 
-static void stream_init(ws_wire_stream *s, enum ws_sender sender) {
+static void stream_init(ws_wire_stream *s, enum ws_sender sender,
+                        bool deflate) {
   memset(s, 0, sizeof *s);
   s->mode = WS_WIRE_HTTP;
-  /* OBSERVE: every violation is shown, and decoding goes on. */
-  ws_frame_decoder_config cfg = {.sender = sender, .policy = WS_POLICY_OBSERVE};
+  /* OBSERVE: every violation is shown, and decoding goes on. With
+   * permessage-deflate agreed RSV1 marks a compressed message (where it
+   * may not stand, the engine's own notes say so). */
+  ws_frame_decoder_config cfg = {.sender = sender,
+                                 .policy = WS_POLICY_OBSERVE,
+                                 .allowed_rsv = deflate ? WS_RSV1 : 0};
   ws_frame_decoder_init(&s->dec, &cfg);
 }
 
-void ws_wire_formatter_init(ws_wire_formatter *f) {
-  stream_init(&f->tx, WS_SENDER_CLIENT);
-  stream_init(&f->rx, WS_SENDER_SERVER);
+static void formatter_init(ws_wire_formatter *f, bool deflate) {
+  stream_init(&f->tx, WS_SENDER_CLIENT, deflate);
+  stream_init(&f->rx, WS_SENDER_SERVER, deflate);
   f->max_dump = WS_WIRE_DUMP_DEFAULT;
 }
+
+void ws_wire_formatter_init(ws_wire_formatter *f) { formatter_init(f, false); }
 
 void ws_wire_formatter_skip_http(ws_wire_formatter *f) {
   f->tx.mode = WS_WIRE_FRAMES;
@@ -269,7 +276,7 @@ static const char *dir_name(enum ws_wire_dir d) {
 
 void ws_wire_format_observation(FILE *out, const ws_observation *obs) {
   ws_wire_formatter f;
-  ws_wire_formatter_init(&f);
+  formatter_init(&f, obs->deflate);
   for (size_t i = 0; i < obs->wire_count; i++) {
     const ws_wire_entry *e = &obs->wire[i];
     ws_wire_format_entry(&f, out, e->t_ms, dir_name(e->dir), e->bytes, e->len,
@@ -281,7 +288,7 @@ void ws_wire_format_observation(FILE *out, const ws_observation *obs) {
 
 void ws_wire_format_result(FILE *out, const ws_case_result *r) {
   ws_wire_formatter f;
-  ws_wire_formatter_init(&f);
+  formatter_init(&f, r->deflate != NULL);
   for (size_t i = 0; i < r->wire_count; i++) {
     const ws_result_wire *e = &r->wire[i];
     ws_wire_format_entry(&f, out, e->t_ms, e->dir, e->bytes, e->len, e->note);

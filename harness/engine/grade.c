@@ -7,6 +7,7 @@
 #include "codec/header_values.h"
 #include "engine/grade_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -312,6 +313,21 @@ static bool fill_close(const ws_grade_ctx *g, ws_case_result *out) {
   return true;
 }
 
+static bool fill_deflate(const ws_observation *obs, ws_case_result *out) {
+  if (!obs->deflate)
+    return true;
+  const ws_pmd_agreement *a = &obs->deflate_agreement;
+  char text[160];
+  snprintf(text, sizeof text,
+           "server_window_bits=%d client_window_bits=%d "
+           "server_no_context_takeover=%s client_no_context_takeover=%s",
+           a->server_window_bits, a->client_window_bits,
+           a->server_no_context_takeover ? "yes" : "no",
+           a->client_no_context_takeover ? "yes" : "no");
+  out->deflate = strdup(text);
+  return out->deflate != NULL;
+}
+
 static const char *wire_dir_name(enum ws_wire_dir d) {
   return d == WS_WIRE_TX ? "tx" : d == WS_WIRE_RX ? "rx" : "note";
 }
@@ -593,7 +609,7 @@ int ws_grade_case(const ws_case *c, const ws_observation *obs,
     out->expected = expected_text(c);
     out->duration_ms = obs->duration_ms;
     ok = out->reason_code && out->reason && out->observed && out->expected &&
-         fill_close(&g, out);
+         fill_close(&g, out) && fill_deflate(obs, out);
   }
   if (ok && (out->verdict != WS_VERDICT_PASS || keep_wire_for_pass))
     ok = copy_wire(obs, out);

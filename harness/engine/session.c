@@ -109,7 +109,7 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
   }
   /* Only what a case can grade is kept of a message: a longer one keeps
    * its prefix and its length. */
-  s->reader.config.max_message =
+  s->message_max =
       largest > SESSION_MIN_MESSAGE_KEPT ? largest : SESSION_MIN_MESSAGE_KEPT;
   session_init_reader(s, false);
   /* Our own output, followed for frame boundaries: any RSV is fine. */

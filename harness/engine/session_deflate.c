@@ -45,7 +45,7 @@ int session_pmd_start(ws_session *s, const ws_pmd_agreement *agreement) {
    * a lenient 32 KiB inflater would hide. */
   ws_inflater_config ic = {.window_bits = theirs.window_bits,
                            .no_context_takeover = theirs.no_context_takeover,
-                           .max_message = s->reader.config.max_message,
+                           .max_message = s->message_max,
                            .policy = WS_POLICY_OBSERVE,
                            .exact_window = theirs.window_bits < 15};
   if (ws_deflater_new(&dc, &s->pmd.tx) != 0 ||
@@ -139,7 +139,7 @@ int session_pmd_inflate(ws_session *s, const ws_message_event *m,
     session_note(s,
                  "harness limit: the message inflates past %zu bytes: "
                  "only the first %zu kept",
-                 s->reader.config.max_message, out->len);
+                 s->message_max, out->len);
     *data = out->data;
     *len = out->len;
     *full_len = (uint64_t)out->len + 1; /* never matches an echo */

@@ -11,13 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How long a compressed message may be whose inflation is kept whole. A
+ * peer may compress badly (incompressible data in stored blocks grows by 5
+ * bytes per block, and nothing forbids tiny blocks), so the bound is
+ * generous; inflation itself is bounded by message_max. */
+static size_t compressed_bound(size_t plain) {
+  return plain > (SIZE_MAX - (64u << 10)) / 4 ? SIZE_MAX
+                                               : plain * 4 + (64u << 10);
+}
+
 void session_init_reader(ws_session *s, bool permessage_deflate) {
   /* The peer's frames: a server's must not be masked, a client's must be
    * (RFC 6455 5.1); OBSERVE records its violations and goes on. */
   ws_message_config mc = {
       .sender = s->role == WS_ROLE_CLIENT ? WS_SENDER_SERVER : WS_SENDER_CLIENT,
       .policy = WS_POLICY_OBSERVE,
-      .max_message = s->reader.config.max_message,
+      .max_message = permessage_deflate
+                         ? compressed_bound(s->message_max)
+                         : s->message_max,
       .max_fragments = UINT32_MAX,
       .permessage_deflate = permessage_deflate};
   ws_message_reader_free(&s->reader);

@@ -114,6 +114,7 @@ typedef struct ws_session {
   ws_message_reader reader;
   size_t kept_bytes;       /* message payload kept in obs so far */
   size_t kept_max;         /* its bound for this case */
+  size_t message_max; /* the longest message (inflated) kept whole */
   bool eof;                /* no more input: FIN, reset or a read error */
   bool close_received;     /* the peer's close frame arrived */
   bool reply_close;        /* a close answering the peer's is queued */

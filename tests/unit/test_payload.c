@@ -98,7 +98,7 @@ Test(payload, repeat_and_concatenation) {
     cr_assert_eq(b.ptr[i], i % 2);
   eval_err(
       "\"a\" +",
-      "expected a payload: \"...\", hex\"..\", random(N) or corpus(KIND, N)");
+      "expected a payload: \"...\", hex\"..\", random(N), corpus(KIND, N), deflate(PAYLOAD) or bomb(N)");
   eval_err("\"a\" *", "expected a number after '*'");
   eval_err("{col}", "{name} is only substituted in a file with a <table>");
 }
