@@ -34,6 +34,15 @@ typedef struct assembly {
   bool compressed; /* RSV1 on the first frame: DEFLATE data (RFC 7692) */
 } assembly;
 
+/* The shared window of the case's compressed messages, created on the
+ * first one. A message no echo follows is not inflated at all: a bomb
+ * would otherwise cost its whole bound each time the set is built. */
+typedef struct window {
+  ws_inflater *inf;
+  size_t last_echo_step; /* index of the last step marked echo, +1 */
+  size_t step;           /* the step being read */
+} window;
+
 static void assembly_append(assembly *a, const ws_bytes *b) {
   if (!a->continued) {
     a->continued = true;
@@ -42,24 +51,26 @@ static void assembly_append(assembly *a, const ws_bytes *b) {
   ws_buf_append(&a->joined, b->ptr, b->len);
 }
 
-/* A message the case wrote as raw compressed frames echoes as what it
- * inflates to (RFC 7692 7.2.2), each on its own window: a case writes such
- * a message to test one DEFLATE form, not a context shared with others.
- * 1 with *r set, 0 when it does not inflate (no echo can be expected of a
- * message the peer must refuse), -1 when out of memory. */
-static int inflated_reply(const uint8_t *data, size_t len, ws_reply *r) {
-  ws_inflater_config cfg = {.no_context_takeover = true,
-                            .max_message = WS_CASE_MAX_PAYLOAD,
-                            .policy = WS_POLICY_STRICT};
-  ws_inflater *inf;
-  if (ws_inflater_new(&cfg, &inf) != 0)
-    return -1;
+/* Messages the case wrote as raw compressed frames (RSV1) echo as what they
+ * inflate to (RFC 7692 7.2.2), all through one window, as context takeover
+ * has it (RFC 7692 7.2.3.2's second "Hello" refers to the first); a
+ * message written from a fresh window (deflate(...), bomb(N)) inflates the
+ * same either way. Only raw frames are followed: a case that mixes them
+ * with messages the engine compresses cannot refer to those. 1 with *r set, 0
+ * when it does not inflate (no echo can be expected of a message the peer must
+ * refuse; the window is then lost for the ones after it), -1 when out of
+ * memory. */
+static int inflated_reply(ws_inflater *inf, const uint8_t *data, size_t len,
+                          ws_reply *r) {
   ws_bytebuf plain = {0};
   int rc = ws_inflater_feed(inf, data, len, true, &plain);
-  ws_inflater_free(inf);
   if (rc != 0) {
     ws_bytebuf_free(&plain);
     return rc == -WS_E_NOMEM ? -1 : 0;
+  }
+  if (!r) { /* inflated for the window only */
+    ws_bytebuf_free(&plain);
+    return 0;
   }
   /* Into the expected set's own allocator (the hooks), never empty. */
   r->owned = ws_malloc(plain.len ? plain.len : 1);
@@ -76,20 +87,33 @@ static int inflated_reply(const uint8_t *data, size_t len, ws_reply *r) {
 }
 
 /* The message is complete: keep it when some frame of it was marked echo. */
-static int assembly_finish(assembly *a, ws_expected *out) {
+static int compressed_reply(assembly *a, window *w, ws_expected *out) {
+  if (!a->echo && w->step >= w->last_echo_step)
+    return 0;
+  if (!w->inf) {
+    ws_inflater_config cfg = {.max_message = WS_CASE_MAX_PAYLOAD,
+                              .policy = WS_POLICY_STRICT};
+    if (ws_inflater_new(&cfg, &w->inf) != 0)
+      return -1;
+  }
+  ws_reply r = {.opcode = a->opcode};
+  const uint8_t *data = a->continued ? a->joined.ptr : a->first;
+  size_t len = a->continued ? a->joined.len : a->first_len;
+  int rc = inflated_reply(w->inf, data, len, a->echo ? &r : NULL);
+  if (rc == 1) {
+    rc = push_reply(&out->msgs, &out->msg_count, r);
+    if (rc != 0)
+      ws_free(r.owned);
+  }
+  return rc;
+}
+
+static int assembly_finish(assembly *a, window *w, ws_expected *out) {
   int rc = 0;
   if (a->joined.failed) {
     rc = -1;
-  } else if (a->echo && a->compressed) {
-    ws_reply r = {.opcode = a->opcode};
-    const uint8_t *data = a->continued ? a->joined.ptr : a->first;
-    size_t len = a->continued ? a->joined.len : a->first_len;
-    rc = inflated_reply(data, len, &r);
-    if (rc == 1) {
-      rc = push_reply(&out->msgs, &out->msg_count, r);
-      if (rc != 0)
-        ws_free(r.owned);
-    }
+  } else if (a->compressed) {
+    rc = compressed_reply(a, w, out);
   } else if (a->echo) {
     ws_reply r = {.opcode = a->opcode};
     if (a->continued) {
@@ -111,7 +135,8 @@ static int assembly_finish(assembly *a, ws_expected *out) {
   return rc;
 }
 
-static int expect_frame(const ws_step *s, assembly *a, ws_expected *out) {
+static int expect_frame(const ws_step *s, assembly *a, window *w,
+                        ws_expected *out) {
   uint8_t op = s->frame.opcode;
   if (op == WS_OP_PING) {
     if (!s->echo)
@@ -135,37 +160,43 @@ static int expect_frame(const ws_step *s, assembly *a, ws_expected *out) {
   } else {
     return 0; /* close, pong, reserved opcodes, stray continuation */
   }
-  return s->frame.fin ? assembly_finish(a, out) : 0;
+  return s->frame.fin ? assembly_finish(a, w, out) : 0;
 }
 
 int ws_expected_build(const ws_case *c, size_t upto, ws_expected *out) {
   memset(out, 0, sizeof *out);
   assembly a = {0};
+  window w = {0};
   if (upto > c->step_count)
     upto = c->step_count;
-  for (size_t i = 0; i < upto; i++) {
+  for (size_t i = 0; i < upto; i++)
+    if (c->steps[i].echo)
+      w.last_echo_step = i + 1;
+  int rc = 0;
+  for (size_t i = 0; i < upto && rc == 0; i++) {
     const ws_step *s = &c->steps[i];
-    int rc = 0;
+    w.step = i;
     if (s->kind == WS_STEP_FRAME) {
-      rc = expect_frame(s, &a, out);
-    } else if (s->kind == WS_STEP_FRAGMENTED && s->echo) {
+      rc = expect_frame(s, &a, &w, out);
+    } else if (s->kind == WS_STEP_FRAGMENTED &&
+               (s->echo || (s->frame.rsv & WS_RSV1))) {
       /* A `deflated` one (RSV1) comes back as what it inflates to. */
       ws_buf_free(&a.joined);
       a = (assembly){.active = true,
-                     .echo = true,
+                     .echo = s->echo,
                      .opcode = s->frame.opcode,
                      .first = s->payload.ptr,
                      .first_len = s->payload.len,
                      .compressed = (s->frame.rsv & WS_RSV1) != 0};
-      rc = assembly_finish(&a, out);
-    }
-    if (rc != 0) {
-      ws_buf_free(&a.joined);
-      ws_expected_free(out);
-      return -1;
+      rc = assembly_finish(&a, &w, out);
     }
   }
   ws_buf_free(&a.joined); /* a message never finished: nothing to expect */
+  ws_inflater_free(w.inf);
+  if (rc != 0) {
+    ws_expected_free(out);
+    return -1;
+  }
   return 0;
 }
 

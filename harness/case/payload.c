@@ -274,8 +274,7 @@ static int expr(ws_payload_env *env, const char **cur, const char *end,
                 writer *w);
 
 /* Appends a compressed term's bytes, or fails on the limit. */
-static int put_compressed(ws_payload_env *env, writer *w,
-                          const ws_bytebuf *b) {
+static int put_compressed(ws_payload_env *env, writer *w, const ws_bytebuf *b) {
   if (b->len > env->max - w->len)
     return too_big(env);
   put(w, b->data, b->len);
@@ -286,8 +285,8 @@ static int put_compressed(ws_payload_env *env, writer *w,
  * message. Its size is only known once compressed, so both passes compress
  * (the inner bytes must then be the same in both: random() inside draws
  * from a generator of its own, fixed, not from the run's). */
-static int deflate_term(ws_payload_env *env, const char **cur,
-                        const char *end, writer *w) {
+static int deflate_term(ws_payload_env *env, const char **cur, const char *end,
+                        writer *w) {
   const char *p = skip_blanks(*cur + 8, end), *inner = p;
   writer probe = {NULL, 0};
   if (expr(env, &p, end, &probe) < 0)

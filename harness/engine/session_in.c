@@ -17,7 +17,7 @@
  * generous; inflation itself is bounded by message_max. */
 static size_t compressed_bound(size_t plain) {
   return plain > (SIZE_MAX - (64u << 10)) / 4 ? SIZE_MAX
-                                               : plain * 4 + (64u << 10);
+                                              : plain * 4 + (64u << 10);
 }
 
 void session_init_reader(ws_session *s, bool permessage_deflate) {
@@ -26,9 +26,8 @@ void session_init_reader(ws_session *s, bool permessage_deflate) {
   ws_message_config mc = {
       .sender = s->role == WS_ROLE_CLIENT ? WS_SENDER_SERVER : WS_SENDER_CLIENT,
       .policy = WS_POLICY_OBSERVE,
-      .max_message = permessage_deflate
-                         ? compressed_bound(s->message_max)
-                         : s->message_max,
+      .max_message = permessage_deflate ? compressed_bound(s->message_max)
+                                        : s->message_max,
       .max_fragments = UINT32_MAX,
       .permessage_deflate = permessage_deflate};
   ws_message_reader_free(&s->reader);

@@ -114,7 +114,7 @@ typedef struct ws_session {
   ws_message_reader reader;
   size_t kept_bytes;       /* message payload kept in obs so far */
   size_t kept_max;         /* its bound for this case */
-  size_t message_max; /* the longest message (inflated) kept whole */
+  size_t message_max;      /* the longest message (inflated) kept whole */
   bool eof;                /* no more input: FIN, reset or a read error */
   bool close_received;     /* the peer's close frame arrived */
   bool reply_close;        /* a close answering the peer's is queued */
@@ -208,8 +208,9 @@ bool session_pmd_applies(const ws_session *s, const ws_step *st);
 int session_pmd_compress(ws_session *s, const uint8_t *data, size_t len);
 /* The peer's RSV1 message, inflated with the agreed parameters: 0 with
  * `*data`, `*len` (s->pmd.scratch, valid until the next call) and *full_len
- * (larger than *len when only a prefix was kept), or -1 when there is no
- * message to record (its violation or note is already recorded). */
+ * (larger than *len when only a prefix was kept, or nothing at all when
+ * the harness could not inflate it), or -1 when there is no message to
+ * record (its violation is already recorded). */
 int session_pmd_inflate(ws_session *s, const ws_message_event *m,
                         const uint8_t **data, size_t *len, uint64_t *full_len);
 void session_pmd_free(ws_session *s);

@@ -30,14 +30,10 @@ static bool all_zero(const uint8_t *p, size_t n) {
 }
 
 Test(deflated, bombs_inflate_to_exactly_n_zeros) {
-  static const uint64_t sizes[] = {0,
-                                   1,
-                                   1000,
-                                   (1u << 20) - 1,
-                                   1u << 20,
-                                   (1u << 20) + 1,
-                                   3u << 20,
-                                   (5u << 20) + 12345};
+  static const uint64_t sizes[] = {0,        1,
+                                   1000,     (1u << 20) - 1,
+                                   1u << 20, (1u << 20) + 1,
+                                   3u << 20, (5u << 20) + 12345};
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
     ws_bytebuf packed = {0}, plain = {0};
     cr_assert_eq(ws_deflated_bomb(sizes[i], SIZE_MAX, &packed), 0);
