@@ -10,10 +10,10 @@ interpreter, not into whatever `python3` comes first on PATH.
 Prints `listening on ws://HOST:PORT/` once bound (port 0: ephemeral), echoes
 every text and binary message with the same type, serves until SIGTERM or
 SIGINT and then exits 0. Settings that differ from the library's defaults:
-  compression=None   permessage-deflate off (not in the catalogue yet)
   max_size=64 MiB    the catalogue's large messages fit (default 1 MiB)
   ping_interval=None no keepalive pings of its own, so runs are deterministic
-Everything else (handshake checks, close handling, UTF-8 checks, queue and
+permessage-deflate is the library's default (on), so the compression area
+runs against it. Everything else (handshake checks, close handling, UTF-8 checks, queue and
 buffer limits) is the library's own behaviour: that is what is under test.
 """
 
@@ -39,7 +39,7 @@ async def main(host: str, port: int) -> None:
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    async with websockets.serve(echo, host, port, compression=None, max_size=MAX_SIZE,
+    async with websockets.serve(echo, host, port, max_size=MAX_SIZE,
                                 ping_interval=None) as server:
         bound = server.sockets[0].getsockname()
         print(f"listening on ws://{bound[0]}:{bound[1]}/", flush=True)
