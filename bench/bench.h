@@ -79,6 +79,7 @@ void bench_utf8(void);
 void bench_frame_decode(void);
 void bench_idle_conns(void);
 void bench_catalogue(void);
+void bench_compression_full(void);
 void bench_run_rss(void);
 void bench_inflate_vs_zlib(void);
 void bench_deflate_vs_zlib(void);
