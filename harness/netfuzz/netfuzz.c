@@ -239,7 +239,11 @@ static bool placeholder_in(const ws_bytes *b) {
  * a bounded number of fragments per fragmented step. */
 static void fix_step(ws_step *s, size_t *budget) {
   s->label = NULL;
-  s->echo = false; /* no reply waits: a mutated message may never echo */
+  /* No reply waits: a mutated message may never echo. A `stream` step is
+   * echoed by definition (each message waits for the last one's echo, up to
+   * the case deadline), so it keeps its flag. */
+  if (s->kind != WS_STEP_STREAM)
+    s->echo = false;
   if (s->payload.len > *budget)
     s->payload.len = *budget;
   *budget -= s->payload.len;
