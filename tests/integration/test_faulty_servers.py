@@ -677,8 +677,10 @@ EXPECTED["deflate-rsv1-continuation"] = Spec(  # sets RSV1 on every frame of its
     fail=ids("12.1.", 1, 18) + ["pmd.1", "pmd.56", "pmd.80", "pmd.82"],
 )
 EXPECTED["deflate-ignore-no-context-takeover"] = Spec(  # answers server_no_context_takeover but keeps its window
-    run=["pmd.80", "pmd.84", "13.2", "13.6"],
-    fail=["pmd.80"] + ids("13.2.", 1, 18) + ids("13.6.", 1, 18),
+    # a few 13.2/13.6 rows only: each failing row waits out the harness's
+    # 10 s deadline (the whole of 13.2 and 13.6 fail the same way)
+    run=["pmd.80", "pmd.84", "13.2.1", "13.2.10", "13.6.1", "13.6.10"],
+    fail=["pmd.80", "13.2.1", "13.2.10", "13.6.1", "13.6.10"],
 )
 EXPECTED["deflate-wrong-window"] = Spec(  # answers server_max_window_bits=N but compresses with a window of 15
     run=["pmd.80", "pmd.81", "pmd.82", "pmd.83", "pmd.84", "pmd.85", "13.4"],
