@@ -781,14 +781,15 @@ class Connection:
         else:
             limit = SMALL_MAX_MESSAGE if "max-message-64k" in self.f else MAX_MESSAGE
         out = bytearray()
-        while data:
-            room = limit - len(self.msg) - len(out) + 1  # >= 1 (0 would mean unbounded)
+        while True:
+            # at most 1 MiB per call (>= 1: a max_length of 0 means unbounded)
+            room = min(limit - len(self.msg) - len(out) + 1, 1 << 20)
             try:
                 got = self.inflater.decompress(data, room)
             except zlib.error as exc:
                 raise Fail(1007, f"invalid DEFLATE data: {exc}")
             out += got
-            if len(self.msg) + len(out) > limit or self.inflater.unconsumed_tail:
+            if len(self.msg) + len(out) > limit:
                 if "deflate-no-inflate-bound" in self.f:
                     # only the safety cap stops it: it gives up, no 1009
                     raise PeerGone("inflated past the safety cap")
@@ -797,8 +798,12 @@ class Connection:
                 # a block with BFINAL set ends the stream (RFC 7692 7.2.3.3)
                 data = self.inflater.unused_data
                 self.inflater = zlib.decompressobj(wbits=-15)
-            else:
-                data = b""
+                if not data:
+                    break
+                continue
+            data = self.inflater.unconsumed_tail
+            if not data and len(got) < room:
+                break
         return bytes(out)
 
     def at_block_boundary(self) -> bool:
