@@ -91,4 +91,10 @@ FAULTS = {
     "client-closes-tcp": ("close", "waits for the client to close TCP first (non-strict)"),
     "drop-instead-of-close": ("close", "fails connections by dropping TCP without a close frame (non-strict)"),
     "wrong-fail-code": ("close", "fails with 1000 instead of 1002/1007"),
+    # -- permessage-deflate (RFC 7692) ----------------------------------------
+    "deflate-rsv1-continuation": ("compression", "sets RSV1 on every frame of its (always fragmented) compressed echoes"),
+    "deflate-ignore-no-context-takeover": ("compression", "answers server_no_context_takeover but keeps its compression window across messages"),
+    "deflate-wrong-window": ("compression", "answers server_max_window_bits=N but compresses with a window of 15"),
+    "deflate-unoffered-param": ("compression", "answers client_max_window_bits=15 when the offer had no client_max_window_bits"),
+    "deflate-no-inflate-bound": ("compression", "inflates without a bound (256 MiB safety cap, then drops; no 1009)"),
 }

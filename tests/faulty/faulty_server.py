@@ -39,6 +39,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -55,6 +56,8 @@ MAX_HEADER_BYTES = 8192
 MAX_HEADERS = 100
 MAX_MESSAGE = 16 << 20          # 1009 above this
 SMALL_MAX_MESSAGE = 65535       # fault max-message-64k
+UNBOUNDED_INFLATE_CAP = 256 << 20  # fault deflate-no-inflate-bound: safety cap (drop, no 1009)
+DEFLATE_TAIL = b"\x00\x00\xff\xff"
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 60.0             # a silent client is dropped after this
 DRAIN_TIMEOUT = 2.0             # after our close: wait this long for the client's EOF
@@ -95,6 +98,58 @@ def unmask(data: bytes, key: bytes, pos: int) -> bytes:
     return (int.from_bytes(data, "little") ^ kk).to_bytes(reps * 4, "little")[:n]
 
 
+def split_outside_quotes(text: str, sep: str) -> list[str]:
+    out, cur, quoted = [], "", False
+    for c in text:
+        if c == '"':
+            quoted = not quoted
+        if c == sep and not quoted:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += c
+    out.append(cur)
+    return out
+
+
+def parse_deflate_offer(offer: str) -> dict | None:
+    """One element of Sec-WebSocket-Extensions. Returns the permessage-deflate
+    parameters {name: value or None} if it is a valid permessage-deflate offer
+    (RFC 7692 7), None otherwise (another extension, or an offer that MUST be
+    declined: unknown or repeated parameters, bad values)."""
+    parts = [x.strip() for x in split_outside_quotes(offer, ";")]
+    if not parts or parts[0].lower() != "permessage-deflate":
+        return None
+    params: dict = {}
+    for part in parts[1:]:
+        name, eq, value = part.partition("=")
+        name = name.strip().lower()
+        value = value.strip() if eq else None
+        if value is not None and len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        if name in params:
+            return None
+        if name in ("server_no_context_takeover", "client_no_context_takeover"):
+            if value is not None:
+                return None
+        elif name == "server_max_window_bits":
+            if not window_bits_ok(value):
+                return None
+        elif name == "client_max_window_bits":
+            if value is not None and not window_bits_ok(value):
+                return None
+        else:
+            return None
+        params[name] = value
+    return params
+
+
+def window_bits_ok(value: str | None) -> bool:
+    """8-15, plain decimal, no leading zero (RFC 7692 7.1.2.1)."""
+    return (value is not None and value.isdigit() and value.isascii()
+            and value[0] != "0" and 8 <= int(value) <= 15)
+
+
 def tokens(values: list[str]) -> list[str]:
     out = []
     for v in values:
@@ -126,6 +181,12 @@ class Connection:
         self.pending_pong = None
         self.sent_close = False
         self.deferred = None      # fault echo-after-close: the close we owe
+        # permessage-deflate (RFC 7692), None when not negotiated
+        self.pmd = None           # {"server_wbits", "server_nct", "client_nct"}
+        self.inflater = None      # kept across messages unless client_no_context_takeover
+        self.deflater = None      # kept across messages unless server_no_context_takeover
+        self.msg_compressed = False
+        self.msg_wire = 0         # compressed bytes of the message in progress
 
     # -- I/O ---------------------------------------------------------------
 
@@ -148,8 +209,8 @@ class Connection:
         except OSError:
             raise PeerGone("send failed")
 
-    def send_frame(self, op: int, payload: bytes = b"", fin: bool = True) -> None:
-        b0 = (0x80 if fin else 0) | op
+    def send_frame(self, op: int, payload: bytes = b"", fin: bool = True, rsv: int = 0) -> None:
+        b0 = (0x80 if fin else 0) | (rsv << 4) | op
         n = len(payload)
         if "mask-server-frames" in self.f:
             mbit = 0x80
@@ -479,8 +540,41 @@ class Connection:
             resp.append("Sec-WebSocket-Extensions: " + ", ".join(exts))
         elif not exts and "unoffered-extension" in self.f:
             resp.append("Sec-WebSocket-Extensions: permessage-deflate")
+        elif exts:
+            answer = self.negotiate_deflate(exts)
+            if answer:
+                resp.append("Sec-WebSocket-Extensions: " + answer)
         self.send(("\r\n".join(resp) + "\r\n\r\n").encode())
         return True
+
+    def negotiate_deflate(self, exts: list[str]) -> str | None:
+        """RFC 7692 5, 7: accept the first valid permessage-deflate offer.
+        Offers asking server_max_window_bits=8 are declined (7.1.2.1 allows
+        it): zlib cannot deflate with a raw window of 8."""
+        for value in exts:
+            for offer in split_outside_quotes(value, ","):
+                params = parse_deflate_offer(offer)
+                if params is None:
+                    continue
+                smwb = params.get("server_max_window_bits")
+                if smwb is not None and int(smwb) == 8:
+                    continue
+                answer = ["permessage-deflate"]
+                pmd = {"server_wbits": 15, "server_nct": False, "client_nct": False}
+                if "server_no_context_takeover" in params:
+                    answer.append("server_no_context_takeover")
+                    pmd["server_nct"] = True
+                if "client_no_context_takeover" in params:
+                    answer.append("client_no_context_takeover")
+                    pmd["client_nct"] = True
+                if smwb is not None:
+                    answer.append(f"server_max_window_bits={smwb}")
+                    pmd["server_wbits"] = int(smwb)
+                if "client_max_window_bits" not in params and "deflate-unoffered-param" in self.f:
+                    answer.append("client_max_window_bits=15")
+                self.pmd = pmd
+                return "; ".join(answer)
+        return None
 
     def find_header_end(self) -> tuple[int, int]:
         """Offset and length of the blank line ending the header block;
@@ -573,7 +667,12 @@ class Connection:
     def check_header(self, fin, rsv, op, masked, n, minimal) -> None:
         f = self.f
         control = op >= 8
-        # 5.2: RSV bits MUST be 0 (no extension negotiated)
+        # 5.2: RSV bits MUST be 0 unless an extension gives them a meaning;
+        # RFC 7692 6: permessage-deflate's RSV1 only on a message's first frame
+        compressed = False
+        if self.pmd is not None and rsv & 4 and op in (OP_TEXT, OP_BINARY):
+            rsv &= ~4
+            compressed = True
         if rsv:
             if "ignore-rsv" in f:
                 pass
@@ -627,14 +726,23 @@ class Connection:
                     self.msg_op = None  # start over
                 else:
                     raise Fail(1002, "new data frame while a message is in progress")
-            self.start_message(op)
+            self.start_message(op, compressed)
         limit = SMALL_MAX_MESSAGE if "max-message-64k" in f else MAX_MESSAGE
-        if len(self.msg) + n > limit:
+        if self.msg_compressed:
+            # the inflated size is checked as it inflates (inflate())
+            if self.msg_wire + n > limit:
+                raise Fail(1009, "compressed message too big")
+            self.msg_wire += n
+        elif len(self.msg) + n > limit:
             raise Fail(1009, "message too big")
 
-    def start_message(self, op: int) -> None:
+    def start_message(self, op: int, compressed: bool = False) -> None:
         self.msg_op = op
         self.msg = bytearray()
+        self.msg_compressed = compressed
+        self.msg_wire = 0
+        if compressed and (self.inflater is None or self.pmd["client_nct"]):
+            self.inflater = zlib.decompressobj(wbits=-15)
         if op == OP_TEXT or "validate-binary" in self.f:
             if "utf8-per-connection" in self.f:
                 # one validator for the whole byte stream, never reset
@@ -657,18 +765,67 @@ class Connection:
             return
         fin, rsv, op, masked, n, key, minimal = self.hdr
         if op in DATA_OPS:
-            self.msg += chunk
-            if self.utf8 is not None:
-                mode = self.utf8_mode()
-                if mode == "stream":
-                    if not self.utf8.feed(chunk):
-                        raise Fail(1007, "invalid UTF-8 in a text message")
-                elif mode in ("utf8-per-frame", "utf8-frame-end"):
-                    self.frame_payload += chunk
+            if self.msg_compressed:
+                chunk = self.inflate(chunk)
+            self.add_data(chunk)
             return
         self.frame_payload += chunk
         if op == OP_CLOSE and "close-check-at-frame-end" not in self.f:
             self.check_close_incremental(final=False)
+
+    def inflate(self, data: bytes) -> bytes:
+        """Inflate compressed message bytes, bounded by the message size limit
+        (max_length: a bomb is refused without inflating it all)."""
+        if "deflate-no-inflate-bound" in self.f:
+            limit = UNBOUNDED_INFLATE_CAP
+        else:
+            limit = SMALL_MAX_MESSAGE if "max-message-64k" in self.f else MAX_MESSAGE
+        out = bytearray()
+        while True:
+            # at most 1 MiB per call (>= 1: a max_length of 0 means unbounded)
+            room = min(limit - len(self.msg) - len(out) + 1, 1 << 20)
+            try:
+                got = self.inflater.decompress(data, room)
+            except zlib.error as exc:
+                raise Fail(1007, f"invalid DEFLATE data: {exc}")
+            out += got
+            if len(self.msg) + len(out) > limit:
+                if "deflate-no-inflate-bound" in self.f:
+                    # only the safety cap stops it: it gives up, no 1009
+                    raise PeerGone("inflated past the safety cap")
+                raise Fail(1009, "message inflates past the limit")
+            if self.inflater.eof:
+                # a block with BFINAL set ends the stream (RFC 7692 7.2.3.3)
+                data = self.inflater.unused_data
+                self.inflater = zlib.decompressobj(wbits=-15)
+                if not data:
+                    break
+                continue
+            data = self.inflater.unconsumed_tail
+            if not data and len(got) < room:
+                break
+        return bytes(out)
+
+    def at_block_boundary(self) -> bool:
+        """After 00 00 ff ff a complete message leaves the inflater between
+        blocks (RFC 7692 7.2.2). Probe a copy with an empty final fixed
+        block (03 00): it ends the stream only at a block boundary."""
+        probe = self.inflater.copy()
+        try:
+            probe.decompress(b"\x03\x00", 1024)
+        except zlib.error:
+            return False
+        return probe.eof
+
+    def add_data(self, chunk: bytes) -> None:
+        self.msg += chunk
+        if self.utf8 is not None:
+            mode = self.utf8_mode()
+            if mode == "stream":
+                if not self.utf8.feed(chunk):
+                    raise Fail(1007, "invalid UTF-8 in a text message")
+            elif mode in ("utf8-per-frame", "utf8-frame-end"):
+                self.frame_payload += chunk
 
     def check_close_incremental(self, final: bool) -> None:
         p = self.frame_payload
@@ -718,6 +875,10 @@ class Connection:
             return
         if not fin:
             return
+        if self.msg_compressed:
+            self.add_data(self.inflate(DEFLATE_TAIL))
+            if not self.at_block_boundary():
+                raise Fail(1007, "compressed message ends inside a DEFLATE block")
         if self.utf8 is not None:
             if mode == "utf8-at-end":
                 v = Utf8(self.f)
@@ -736,7 +897,29 @@ class Connection:
             op = OP_BINARY
         if "strip-bom" in self.f and op == OP_TEXT and data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
+        if self.pmd is not None and op in (OP_TEXT, OP_BINARY):
+            self.send_compressed(op, data)
+            return
         self.send_frame(op, data)
+
+    def send_compressed(self, op: int, data: bytes) -> None:
+        """RFC 7692 7.2.1: deflate, sync flush, strip 00 00 ff ff, RSV1."""
+        wbits = self.pmd["server_wbits"]
+        if "deflate-wrong-window" in self.f:
+            wbits = 15  # answered server_max_window_bits=N, compresses with 15
+        fresh = self.pmd["server_nct"] and "deflate-ignore-no-context-takeover" not in self.f
+        if self.deflater is None or fresh:
+            self.deflater = zlib.compressobj(6, zlib.DEFLATED, -wbits)
+        out = self.deflater.compress(data) + self.deflater.flush(zlib.Z_SYNC_FLUSH)
+        if out.endswith(DEFLATE_TAIL):
+            out = out[:-4]
+        if "deflate-rsv1-continuation" in self.f:
+            # always fragmented in two, RSV1 on the continuation too
+            half = len(out) // 2
+            self.send_frame(op, out[:half], fin=False, rsv=4)
+            self.send_frame(OP_CONT, out[half:], fin=True, rsv=4)
+            return
+        self.send_frame(op, out, rsv=4)
 
     def on_ping(self, payload: bytes) -> None:
         if "no-pong" in self.f:
