@@ -80,5 +80,7 @@ void bench_frame_decode(void);
 void bench_idle_conns(void);
 void bench_catalogue(void);
 void bench_run_rss(void);
+void bench_inflate_vs_zlib(void);
+void bench_deflate_vs_zlib(void);
 
 #endif

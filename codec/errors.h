@@ -102,7 +102,48 @@
   X(WS_E_HS_RESPONSE_PROTOCOL, 0, 0, "RFC 6455 4.2.2",                         \
     "response selects a subprotocol that was not offered")                     \
   X(WS_E_HS_RESPONSE_EXTENSION, 0, 0, "RFC 6455 4.2.2, 9.1",                   \
-    "response selects an extension or parameter that was not offered")
+    "response selects an extension or parameter that was not offered")         \
+  /* New rows go below: appending keeps the values of the rows above.          \
+   * permessage-deflate data, RFC 7692 6 and 7.2. RFC 7692 names no close      \
+   * code for data that does not inflate; 1007 because the frames are well     \
+   * formed and it is the message's data that is not what its type (RSV1,      \
+   * compressed) says, which is RFC 6455 7.4.1's 1007 ("data within a          \
+   * message that was not consistent with the type of the message"). */        \
+  X(WS_E_RSV1_ON_CONTINUATION, 1002, 0, "RFC 7692 6.1",                        \
+    "RSV1 (compressed) set on a continuation frame")                           \
+  X(WS_E_RSV1_ON_CONTROL, 1002, 0, "RFC 7692 6.1",                             \
+    "RSV1 (compressed) set on a control frame")                                \
+  X(WS_E_DEFLATE_DATA, 1007, 0, "RFC 7692 7.2.2",                              \
+    "compressed message is not valid DEFLATE data")                            \
+  X(WS_E_DEFLATE_UNFINISHED, 1007, 0, "RFC 7692 7.2.1",                        \
+    "compressed message does not end at a DEFLATE block boundary")             \
+  X(WS_E_DEFLATE_TOO_BIG, 1009, 0, "",                                         \
+    "compressed message inflates past the configured limit")                   \
+  X(WS_E_DEFLATE_CONTEXT_LOST, 0, 0, "",                                       \
+    "compressed message not inflated: an earlier error lost the shared "       \
+    "window")                                                                  \
+  /* permessage-deflate negotiation, RFC 7692 5 and 7. The first four are      \
+   * also why a server declines an offer (no status: declining is not a        \
+   * refusal); all of them fail the connection on the client's side. */        \
+  X(WS_E_PMD_UNKNOWN_PARAM, 0, 0, "RFC 7692 7",                                \
+    "permessage-deflate parameter not defined for this side")                  \
+  X(WS_E_PMD_DUPLICATE_PARAM, 0, 0, "RFC 7692 7",                              \
+    "permessage-deflate parameter repeated")                                   \
+  X(WS_E_PMD_BAD_VALUE, 0, 0, "RFC 7692 7.1",                                  \
+    "permessage-deflate parameter with an invalid or missing value")           \
+  X(WS_E_PMD_UNSUPPORTED, 0, 0, "RFC 7692 7",                                  \
+    "permessage-deflate configuration the endpoint does not support")          \
+  X(WS_E_PMD_PARAM_NOT_OFFERED, 0, 0, "RFC 7692 7.1.2.2",                      \
+    "response has client_max_window_bits, which the offer did not have")       \
+  X(WS_E_PMD_WINDOW_ABOVE_OFFER, 0, 0, "RFC 7692 7.1.2",                       \
+    "response's window bits are larger than the offer's")                      \
+  X(WS_E_PMD_OFFER_NOT_HONOURED, 0, 0, "RFC 7692 7.1.1.1, 7.1.2.1",            \
+    "response leaves out server_no_context_takeover or "                       \
+    "server_max_window_bits, which the offer asked for")                       \
+  X(WS_E_PMD_INVALID_OFFER_ACCEPTED, 0, 0, "RFC 7692 7",                       \
+    "response accepts a permessage-deflate offer that had to be declined")     \
+  X(WS_E_PMD_REPEATED, 0, 0, "RFC 7692 5",                                     \
+    "response accepts permessage-deflate more than once")
 
 enum ws_error {
   WS_OK = 0,

@@ -6,6 +6,7 @@
 
 #include "codec/header_values.h"
 #include "codec/http.h"
+#include "codec/pmd.h" /* the RFC 7692 parameter rules the validator uses */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,40 +88,12 @@ typedef struct ws_hs_response_info {
  * offered_extensions are the values we sent (NULL: none). Errors:
  * WS_E_HS_RESPONSE_STATUS, _UPGRADE, _CONNECTION, _ACCEPT, _PROTOCOL,
  * _EXTENSION (an extension name not offered, or a parameter the offer did not
- * allow, e.g. client_max_window_bits when not offered: RFC 7692 7.1.2.2). */
+ * allow, e.g. client_max_window_bits when not offered: RFC 7692 7.1.2.2).
+ * For permessage-deflate, ws_pmd_client_accept (pmd.h) then names the rule a
+ * refused answer breaks and gives the agreed parameters of an accepted one. */
 int ws_hs_validate_response(const ws_http_message *response, const char *key,
                             const char *offered_protocols,
                             const char *offered_extensions,
                             ws_hs_response_info *info);
-
-/* permessage-deflate negotiation rules (RFC 7692 7.1), used by the response
- * validator above and meant for the deflate extension itself. */
-#define WS_PMD_NAME "permessage-deflate"
-#define WS_PMD_BITS_NO_VALUE (-1) /* client_max_window_bits without value */
-
-typedef struct ws_pmd_params {
-  bool server_no_context_takeover;
-  bool client_no_context_takeover;
-  int server_max_window_bits; /* 0 absent, else 8..15 */
-  int client_max_window_bits; /* 0 absent, WS_PMD_BITS_NO_VALUE, or 8..15 */
-} ws_pmd_params;
-
-/* A window-bits value per RFC 7692 7.1.2: "8".."15", decimal, no leading
- * zeros. Returns the number, or 0 when the text is not valid. */
-int ws_pmd_window_bits_value(ws_span value);
-
-/* Decodes the parameters of one permessage-deflate element. False when the
- * element is invalid (RFC 7692 7): an unknown or duplicated parameter, a
- * value on *_no_context_takeover, a bad window-bits value, or a
- * client_max_window_bits without a value in a response (is_response). */
-bool ws_pmd_params_parse(const ws_extension *ext, bool is_response,
-                         ws_pmd_params *out);
-
-/* True when a server's response parameters are a valid answer to one offer
- * (RFC 7692 7.1.1, 7.1.2): client_max_window_bits only if offered, window
- * sizes no larger than offered, server_no_context_takeover echoed when
- * offered. */
-bool ws_pmd_response_accepts_offer(const ws_pmd_params *response,
-                                   const ws_pmd_params *offer);
 
 #endif

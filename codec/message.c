@@ -84,6 +84,8 @@ void ws_message_reader_init(ws_message_reader *r,
     r->config.max_message = WS_DEFAULT_MAX_MESSAGE;
   if (r->config.max_fragments == 0)
     r->config.max_fragments = WS_DEFAULT_MAX_FRAGMENTS;
+  if (r->config.permessage_deflate)
+    r->config.allowed_rsv |= WS_RSV1;
   /* A frame can be no larger than the largest message. Control frames are
    * bounded by the 125-byte rule alone, so a tiny max_message does not make
    * the decoder refuse a legal ping. */
@@ -292,6 +294,22 @@ static int on_continuation_header(ws_message_reader *r,
   return check_limits(r, h->length);
 }
 
+/* RFC 7692 6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit
+ * of control frames and non-first fragments of a data message. An endpoint
+ * receiving such a frame MUST _Fail the WebSocket Connection_." The frame
+ * decoder let RSV1 through (the extension gives it a meaning); only here is
+ * it known which frame of a message this is. */
+static int check_rsv1_placement(ws_message_reader *r,
+                                const ws_frame_header *h) {
+  if (!r->config.permessage_deflate || !(h->rsv & WS_RSV1))
+    return 0;
+  if (ws_opcode_is_control(h->opcode))
+    return violation(r, WS_E_RSV1_ON_CONTROL);
+  if (h->opcode == WS_OP_CONTINUATION)
+    return violation(r, WS_E_RSV1_ON_CONTINUATION);
+  return 0;
+}
+
 static int on_header(ws_message_reader *r, const ws_frame_header *h) {
   r->frame_opcode = h->opcode;
   r->frame_is_data = false;
@@ -311,6 +329,9 @@ static int on_header(ws_message_reader *r, const ws_frame_header *h) {
     r->skip_frame = true;
     return 0;
   }
+  int rc = check_rsv1_placement(r, h);
+  if (rc < 0)
+    return rc;
   if (ws_opcode_is_control(h->opcode)) {
     r->control_len = 0;
     ws_utf8_init(&r->close_reason_utf8);

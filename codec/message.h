@@ -43,6 +43,13 @@ typedef struct ws_message_config {
   uint8_t allowed_rsv;    /* RSV bits an extension negotiated */
   size_t max_message;     /* 0: WS_DEFAULT_MAX_MESSAGE; also caps a frame */
   uint32_t max_fragments; /* 0: WS_DEFAULT_MAX_FRAGMENTS */
+  /* Added after the first contract (false keeps the old behaviour):
+   * permessage-deflate was negotiated. RSV1 is then allowed (as if in
+   * allowed_rsv) on the first frame of a data message, where it marks the
+   * message compressed (RFC 7692 6), and is a violation on a continuation
+   * or a control frame (RFC 7692 6.1: WS_E_RSV1_ON_CONTINUATION,
+   * WS_E_RSV1_ON_CONTROL, 1002). */
+  bool permessage_deflate;
 } ws_message_config;
 
 enum ws_message_event_type {

@@ -18,7 +18,7 @@
 FUZZ_CC      := clang
 FUZZ_TARGETS := frame_decoder frame_roundtrip frame_wslay_diff message utf8 \
                 http_request http_response header_values case_parse \
-                server_conn results_json
+                server_conn results_json inflate pmd_negotiate
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 $(WARNINGS) -MMD -MP -g -O1 -fno-omit-frame-pointer \
                 $(FUZZ_SAN)
@@ -28,7 +28,7 @@ FUZZ_LIB_SRC := $(CODEC_SRC) server/conn.c \
                   harness/case/case_parse*.c harness/case/catalogue.c \
                   harness/case/payload.c harness/util/prng.c reports/verdict.c \
                   reports/json*.c reports/results.c reports/atomic_file.c \
-                  reports/utf8_text.c) \
+                  reports/utf8_text.c reports/wire_spill.c) \
                 build/gen/builtin_cases.c bench/utf8_dfa.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
 FUZZ_LIB     := build/fuzz/libwsprobe-fuzz.a

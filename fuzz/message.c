@@ -43,7 +43,8 @@ static void check_event(const ws_message_reader *r, const ws_message_event *ev,
      * checks it, and RSV1 must have been negotiated). */
     if (strict && ev->type == WS_MSG_TEXT && !ev->compressed)
       FUZZ_CHECK(utf8_dfa_validate(ev->data, ev->len, NULL));
-    FUZZ_CHECK(!ev->compressed || (cfg->allowed_rsv & WS_RSV1));
+    FUZZ_CHECK(!ev->compressed || (cfg->allowed_rsv & WS_RSV1) ||
+               cfg->permessage_deflate);
     FUZZ_CHECK(ws_message_reader_heap_bytes(r) >= ev->len);
     break;
   case WS_MSG_PING:
@@ -170,7 +171,7 @@ static void run(const ws_message_config *cfg, const fz_input *data,
   ws_frame_decoder_config fc = {
       .sender = cfg->sender,
       .policy = cfg->policy,
-      .allowed_rsv = cfg->allowed_rsv,
+      .allowed_rsv = cfg->allowed_rsv | (cfg->permessage_deflate ? WS_RSV1 : 0),
       .max_frame_length = cfg->max_message < WS_CONTROL_MAX_PAYLOAD
                               ? WS_CONTROL_MAX_PAYLOAD
                               : cfg->max_message,
@@ -201,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ws_message_config cfg = {
       .sender = flags & 1 ? WS_SENDER_SERVER : WS_SENDER_CLIENT,
       .allowed_rsv = (flags >> 1) & 7,
+      .permessage_deflate = (flags >> 5) & 1,
       /* Small limits, so the fuzzer reaches them with short inputs. */
       .max_message = (size_t)max_message * 8 + 1,
       .max_fragments = (uint32_t)(max_fragments & 31) + 1,

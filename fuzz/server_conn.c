@@ -8,16 +8,19 @@
  * (handshake/closing deadline, peer half-close, our own close). A flag
  * prefixes the client bytes with a valid upgrade request, so the fuzzer
  * spends its time on frames; the request and the first frames may share a
- * read (pipelining). Invariants:
+ * read (pipelining); another flag makes that request offer permessage-deflate
+ * (RFC 7692). Invariants:
  *  - the connection's heap stays under a bound set by its limits (messages,
- *    header block, backlog) and the size of one read, never by what a peer
- *    declares;
+ *    header block, backlog), the size of one read and zlib's fixed state,
+ *    never by what a peer declares or what its compressed data inflates to;
  *  - the output is always a valid server byte stream: one HTTP response;
  *    after a 101 (which passes the client's checks when the request was
  *    ours) only frames a client accepts without a single violation (decoded
  *    by an OBSERVE client-side reader: unmasked, valid UTF-8 echoes, valid
  *    close codes, nothing after the close) and ending on a frame boundary;
- *    after a refusal exactly Content-Length body bytes;
+ *    with permessage-deflate in the 101, every echo compressed, RSV1 on its
+ *    first frame only, inflating (STRICT, within max_message) to valid
+ *    data; after a refusal exactly Content-Length body bytes;
  *  - once the input is over the connection ends up DONE and should_close,
  *    and freeing it releases everything (ASan). */
 #include "fuzz/fuzz_common.h"
@@ -26,7 +29,10 @@
 #include "codec/frame.h"
 #include "codec/handshake.h"
 #include "codec/http.h"
+#include "codec/inflate.h"
 #include "codec/message.h"
+#include "codec/pmd.h"
+#include "codec/utf8.h"
 #include "server/conn.h"
 
 #define SAMPLE_KEY "dGhlIHNhbXBsZSBub25jZQ=="
@@ -37,10 +43,22 @@ static const char canned_request[] = "GET /chat HTTP/1.1\r\n"
                                      "Sec-WebSocket-Key: " SAMPLE_KEY "\r\n"
                                      "Sec-WebSocket-Version: 13\r\n"
                                      "\r\n";
+#define DEFLATE_OFFER "permessage-deflate; client_max_window_bits"
+static const char canned_deflate_request[] =
+    "GET /chat HTTP/1.1\r\n"
+    "Host: server.example.com\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: " SAMPLE_KEY "\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "Sec-WebSocket-Extensions: " DEFLATE_OFFER "\r\n"
+    "\r\n";
 
 /* What a client would make of the server's output. */
 typedef struct observer {
-  bool canned; /* the request was canned_request */
+  bool canned;          /* the request was a canned one */
+  bool offered_deflate; /* ... offering permessage-deflate */
+  size_t max_message;
   ws_http_parser http;
   int http_rc;
   bool upgraded;
@@ -50,18 +68,29 @@ typedef struct observer {
   ws_message_reader reader;
   bool in_frame;
   bool close_seen;
+  ws_inflater *inflater; /* permessage-deflate in the 101 */
 } observer;
 
-static void observer_init(observer *o, size_t max_message, bool canned) {
-  memset(o, 0, sizeof *o);
-  o->canned = canned;
-  ws_http_parser_init(&o->http, WS_HTTP_RESPONSE, 4096, 32);
+static void init_reader(observer *o, bool deflate) {
   ws_message_config mc = {
       .sender = WS_SENDER_SERVER,
       .policy = WS_POLICY_OBSERVE,
-      .max_message = max_message,
+      /* A compressed echo may be a little longer than the message. */
+      .max_message = o->max_message + o->max_message / 64 + 64,
+      .permessage_deflate = deflate,
   };
+  ws_message_reader_free(&o->reader);
   ws_message_reader_init(&o->reader, &mc);
+}
+
+static void observer_init(observer *o, size_t max_message, bool canned,
+                          bool offered_deflate) {
+  memset(o, 0, sizeof *o);
+  o->canned = canned;
+  o->offered_deflate = offered_deflate;
+  o->max_message = max_message;
+  ws_http_parser_init(&o->http, WS_HTTP_RESPONSE, 4096, 32);
+  init_reader(o, false);
   ws_frame_decoder_config fc = {.sender = WS_SENDER_SERVER,
                                 .policy = WS_POLICY_OBSERVE};
   ws_frame_decoder_init(&o->frames, &fc);
@@ -70,6 +99,34 @@ static void observer_init(observer *o, size_t max_message, bool canned) {
 static void observer_free(observer *o) {
   ws_http_parser_free(&o->http);
   ws_message_reader_free(&o->reader);
+  ws_inflater_free(o->inflater);
+}
+
+/* permessage-deflate in the 101: the client's reader allows RSV1 on first
+ * frames and inflates with what the server answered for its own side. */
+static void start_deflate(observer *o, const ws_extension_list *exts) {
+  const ws_extension *pmd = NULL;
+  for (size_t i = 0; i < exts->count; i++)
+    if (ws_span_ieq(exts->items[i].name, WS_PMD_NAME))
+      pmd = &exts->items[i];
+  if (!pmd)
+    return;
+  ws_pmd_params offer = {0}, answer;
+  FUZZ_CHECK(ws_pmd_params_check(pmd, true, &answer) == 0);
+  ws_pmd_agreement a;
+  ws_pmd_agree(&offer, &answer, &a);
+  ws_pmd_direction server = ws_pmd_direction_of(&a, WS_SENDER_SERVER);
+  ws_inflater_config ic = {.window_bits = server.window_bits,
+                           .no_context_takeover = server.no_context_takeover,
+                           .max_message = o->max_message,
+                           .policy = WS_POLICY_STRICT};
+  FUZZ_CHECK(ws_inflater_new(&ic, &o->inflater) == 0);
+  init_reader(o, true);
+  /* No frame has been read yet: the 101 was just parsed. */
+  ws_frame_decoder_config fc = {.sender = WS_SENDER_SERVER,
+                                .policy = WS_POLICY_OBSERVE,
+                                .allowed_rsv = WS_RSV1};
+  ws_frame_decoder_init(&o->frames, &fc);
 }
 
 /* The response is complete: decide what the rest of the stream is. */
@@ -77,11 +134,20 @@ static void on_response(observer *o) {
   const ws_http_message *m = ws_http_parser_message(&o->http);
   if (m->status == 101) {
     o->upgraded = true;
+    ws_extension_list exts;
+    ws_extension_list_init(&exts);
+    const ws_span *v;
+    for (size_t i = 0;
+         (v = ws_http_field_get(m, "Sec-WebSocket-Extensions", i)); i++)
+      FUZZ_CHECK(ws_extensions_parse(v->ptr, v->len, &exts) == 0);
     if (o->canned) {
       ws_hs_response_info info;
-      FUZZ_CHECK(ws_hs_validate_response(m, SAMPLE_KEY, NULL, NULL, &info) ==
-                 0);
+      FUZZ_CHECK(ws_hs_validate_response(
+                     m, SAMPLE_KEY, NULL,
+                     o->offered_deflate ? DEFLATE_OFFER : NULL, &info) == 0);
+      FUZZ_CHECK(exts.count == (o->offered_deflate ? 1u : 0u));
     }
+    start_deflate(o, &exts);
     return;
   }
   /* A refusal: an error status, a body of Content-Length bytes. */
@@ -90,6 +156,22 @@ static void on_response(observer *o) {
   FUZZ_CHECK(len != NULL);
   o->has_length = true;
   o->body_left = strtoull(len->ptr, NULL, 10);
+}
+
+/* With permessage-deflate every echo is compressed and inflates, within
+ * the server's limit, to a message the server may echo. */
+static void check_echo(observer *o, const ws_message_event *ev) {
+  if (!o->inflater) {
+    FUZZ_CHECK(!ev->compressed);
+    return;
+  }
+  FUZZ_CHECK(ev->compressed);
+  ws_bytebuf out = {0};
+  FUZZ_CHECK(ws_inflater_feed(o->inflater, ev->data, ev->len, true, &out) == 0);
+  FUZZ_CHECK(out.len <= o->max_message);
+  if (ev->type == WS_MSG_TEXT && out.len > 0)
+    FUZZ_CHECK(ws_utf8_is_valid(out.data, out.len, NULL));
+  ws_bytebuf_free(&out);
 }
 
 static void observe_frames(observer *o, uint8_t *buf, size_t len) {
@@ -117,6 +199,8 @@ static void observe_frames(observer *o, uint8_t *buf, size_t len) {
       FUZZ_CHECK(ev.type != WS_MSG_VIOLATION);
       if (ev.type == WS_MSG_CLOSE)
         o->close_seen = true;
+      if (ev.type == WS_MSG_TEXT || ev.type == WS_MSG_BINARY)
+        check_echo(o, &ev);
       arg = NULL;
     }
     FUZZ_CHECK(rc == 0);
@@ -183,11 +267,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       cfg.max_header_bytes ? cfg.max_header_bytes : WS_HTTP_DEFAULT_MAX_BYTES;
 
   bool canned = flags & 1;
-  size_t prefix = canned ? sizeof canned_request - 1 : 0;
+  bool deflate = (flags >> 2) & 1;
+  const char *request = deflate ? canned_deflate_request : canned_request;
+  size_t prefix = canned ? strlen(request) : 0;
   size_t stream_len = prefix + in.n;
   uint8_t *stream = malloc(stream_len ? stream_len : 1);
   FUZZ_CHECK(stream);
-  memcpy(stream, canned_request, prefix);
+  memcpy(stream, request, prefix);
   if (in.n)
     memcpy(stream + prefix, in.p, in.n);
 
@@ -195,12 +281,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_CHECK(conn);
   size_t base = ws_conn_heap_bytes(conn);
   observer obs;
-  observer_init(&obs, cfg.max_message, canned && !(flags & 2));
+  observer_init(&obs, cfg.max_message, canned && !(flags & 2), deflate);
 
-  /* Largest single read, for the heap bound. */
+  /* Largest single read, for the heap bound. With permessage-deflate (the
+   * raw bytes may offer it too): zlib's state, about 270 KiB to deflate and
+   * 40 KiB to inflate, and the inflated message next to the received one
+   * (1.5 times max_message at its last doubling). */
   const size_t max_read = 16 * 64;
+  const size_t zlib_state = 384 * 1024;
   size_t heap_bound = base + max_header + 1 + cfg.max_message +
-                      2 * (max_backlog + max_read + cfg.max_message + 1024);
+                      2 * (max_backlog + max_read + cfg.max_message + 1024) +
+                      2 * cfg.max_message + zlib_state;
 
   fz_scratch scratch;
   fz_scratch_init(&scratch, stream_len);

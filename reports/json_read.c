@@ -384,6 +384,20 @@ static int check_schema(reader *r, ws_jref root) {
   return -1;
 }
 
+/* "profile": absent in files from before it existed (then "default"). */
+static int get_profile(reader *r, ws_jref root, ws_run_results *res) {
+  char *name;
+  if (get_string(r, root, "profile", &name, true))
+    return -1;
+  if (name && strcmp(name, "default") != 0 && strcmp(name, "full") != 0) {
+    free(name);
+    return bad(r, "profile: \"default\" or \"full\" expected");
+  }
+  snprintf(res->profile, sizeof res->profile, "%s", name ? name : "default");
+  free(name);
+  return 0;
+}
+
 static int read_header(reader *r, ws_jref root, ws_run_results *res) {
   ws_jref tool = ws_jdoc_get(r->d, root, "tool");
   uint64_t selected;
@@ -399,7 +413,8 @@ static int read_header(reader *r, ws_jref root, ws_run_results *res) {
       get_seed(r, root, &res->seed) ||
       get_number(r, root, "timeout_scale", &res->timeout_scale) ||
       get_bool(r, root, "interrupted", &res->interrupted) ||
-      get_uint(r, root, "selected", SIZE_MAX, &selected))
+      get_uint(r, root, "selected", SIZE_MAX, &selected) ||
+      get_profile(r, root, res))
     return r->failed ? -1 : bad(r, "out of memory");
   res->selected = (size_t)selected;
   return 0;

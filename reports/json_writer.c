@@ -210,6 +210,7 @@ static int write_document(FILE *out, const ws_run_results *r) {
   double scale = ws_json_double_as_written(r->timeout_scale, 3);
   ws_json_key(&w, "timeout_scale");
   ws_json_double(&w, scale > 0 ? scale : 1.0, 3);
+  write_str(&w, "profile", r->profile[0] ? r->profile : "default");
   ws_json_key(&w, "interrupted");
   ws_json_bool(&w, r->interrupted);
   ws_json_key(&w, "selected");

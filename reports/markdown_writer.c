@@ -85,7 +85,10 @@ static void title_line(FILE *out, const ws_run_results *r, const ws_gate *g) {
     ws_md_text(out, r->agent, WS_MARKDOWN_MAX_CELL);
     fputs("  \n", out);
   }
-  fprintf(out, "Seed: %llu, wsprobe ", (unsigned long long)r->seed);
+  fprintf(out, "Seed: %llu, ", (unsigned long long)r->seed);
+  if (strcmp(r->profile, "full") == 0)
+    fputs("profile full, ", out);
+  fputs("wsprobe ", out);
   ws_md_text(out, r->tool_version ? r->tool_version : "?", 40);
   if (r->started_at && *r->started_at) {
     fputs(", started ", out);

@@ -58,6 +58,8 @@ typedef struct ws_run_results {
   uint64_t seed;
   bool interrupted;     /* SIGINT/SIGTERM: cases holds what finished */
   double timeout_scale; /* --timeout-scale, recorded for replay (0: unknown) */
+  char profile[16];     /* --profile: "default" or "full" ("" reads as
+                           "default") */
   size_t selected;      /* cases selected to run (>= case_count when
                            interrupted; 0: unknown) */
   size_t counts[WS_VERDICT_COUNT];

@@ -13,6 +13,8 @@ under the targets that parse them:
   server frame streams (rx)       -> frame_decoder (as server frames)
   text payloads, close reasons,
   UTF-8 samples of cases/utf8/    -> utf8
+  RFC 7692 7.2.3 payloads         -> inflate
+  RFC 7692 5/7 offers and answers -> pmd_negotiate
   Sec-WebSocket-Protocol/-Extensions values + hand-made edges
                                   -> header_values
   cases/**/*.case + excerpts      -> case_parse
@@ -53,6 +55,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from fuzzcorpus import ROOT  # noqa: E402
 from fuzzcorpus.corpus import Corpus  # noqa: E402
+from fuzzcorpus.edges_deflate import (add_inflate_seeds,  # noqa: E402
+                                      add_pmd_seeds)
 from fuzzcorpus.edges_frames import (add_frame_edges,  # noqa: E402
                                      add_roundtrip_seeds, add_utf8_edges)
 from fuzzcorpus.edges_text import (add_case_parse_edges,  # noqa: E402
@@ -111,6 +115,8 @@ def main():
     add_header_value_edges(corpus)
     add_utf8_edges(corpus)
     add_roundtrip_seeds(corpus)
+    add_inflate_seeds(corpus)
+    add_pmd_seeds(corpus)
 
     files = sum(len(s) for s in corpus.seeds.values())
     size = sum(len(d) for s in corpus.seeds.values() for d in s.values())

@@ -1,24 +1,33 @@
 /* The reference server's connection state machine (conn.h): HTTP upgrade,
- * then strict decoding with the codec, echoing and closing as RFC 6455 asks.
+ * then strict decoding with the codec, echoing and closing as RFC 6455 asks,
+ * with permessage-deflate (RFC 7692) when the client offers it.
  *
  * Memory: the struct embeds either the HTTP parser (HANDSHAKE) or the message
  * reader (OPEN/CLOSING), never both, in a union; the output queue is freed
  * whenever it drains. An idle upgraded connection is therefore one small heap
- * block and nothing else. */
+ * block and nothing else, plus, with permessage-deflate, the inflater and
+ * deflater (small structs, and zlib's state for a side with context
+ * takeover). */
 #include "server/conn.h"
 
+#include "codec/bytebuf.h"
 #include "codec/close.h"
+#include "codec/deflate.h"
 #include "codec/errors.h"
 #include "codec/frame.h"
 #include "codec/handshake.h"
 #include "codec/hooks.h"
 #include "codec/http.h"
+#include "codec/inflate.h"
 #include "codec/message.h"
+#include "codec/pmd.h"
+#include "codec/utf8.h"
 
 #include <string.h>
 
-/* Large enough for the 101 response (no subprotocol, no extension) and for
- * any refusal: both are short fixed texts plus a 28-character accept value. */
+/* Large enough for the 101 response (no subprotocol, at most the
+ * permessage-deflate element) and for any refusal: short fixed texts plus a
+ * 28-character accept value. */
 #define RESPONSE_BUF 1024
 
 /* Smallest output allocation; a pong or a close fits with room to spare, so
@@ -34,18 +43,25 @@ struct outbuf {
   size_t off, len, cap;
 };
 
-/* The message limits are only needed until the reader exists (which keeps
- * its own copy), so they share the handshake's half of the union instead of
- * costing every upgraded connection. */
+/* The message limits and the deflate settings are only needed until the
+ * reader, inflater and deflater exist (which keep their own copies), so they
+ * share the handshake's half of the union instead of costing every upgraded
+ * connection. */
 struct handshake {
   ws_http_parser parser;
   size_t max_message;
   uint32_t max_fragments;
+  bool no_deflate;
+  int deflate_level;
+  ws_pmd_server_config deflate;
 };
 
 struct ws_conn {
   size_t max_backlog;
   struct outbuf out;
+  /* permessage-deflate, when negotiated (both NULL otherwise). */
+  ws_inflater *inflater;
+  ws_deflater *deflater;
   uint8_t phase; /* enum ws_conn_phase */
   uint8_t live;  /* enum live_codec: which union member is initialised */
   union {
@@ -57,6 +73,7 @@ struct ws_conn {
 /* ---- configuration ---- */
 
 void ws_server_config_defaults(ws_server_config *config) {
+  memset(config, 0, sizeof(*config)); /* deflate on, nothing asked */
   config->max_message = WS_DEFAULT_MAX_MESSAGE;
   config->max_fragments = WS_DEFAULT_MAX_FRAGMENTS;
   config->max_header_bytes = WS_HTTP_DEFAULT_MAX_BYTES;
@@ -76,6 +93,8 @@ static void resolve_config(ws_server_config *c) {
     c->max_headers = WS_HTTP_DEFAULT_MAX_FIELDS;
   if (c->max_backlog == 0)
     c->max_backlog = 2 * c->max_message + 64 * 1024;
+  if (c->deflate_level < 0 || c->deflate_level > 9)
+    c->deflate_level = 0;
 }
 
 /* ---- output queue ---- */
@@ -136,6 +155,10 @@ static void release_codec(ws_conn *conn) {
   else if (conn->live == LIVE_READER)
     ws_message_reader_free(&conn->codec.reader);
   conn->live = LIVE_NONE;
+  ws_inflater_free(conn->inflater);
+  ws_deflater_free(conn->deflater);
+  conn->inflater = NULL;
+  conn->deflater = NULL;
 }
 
 /* Nothing more is read once DONE, so the codec state goes right away; only
@@ -160,6 +183,9 @@ ws_conn *ws_conn_new(const ws_server_config *config) {
                       c.max_header_bytes, c.max_headers);
   conn->codec.hs.max_message = c.max_message;
   conn->codec.hs.max_fragments = c.max_fragments;
+  conn->codec.hs.no_deflate = c.no_deflate;
+  conn->codec.hs.deflate_level = c.deflate_level;
+  conn->codec.hs.deflate = c.deflate;
   conn->live = LIVE_PARSER;
   return conn;
 }
@@ -183,6 +209,39 @@ static int queue_frame(ws_conn *conn, uint8_t opcode, const uint8_t *payload,
   if (header_len < 0)
     return (int)header_len;
   return outbuf_append(&conn->out, header, (size_t)header_len, payload, len);
+}
+
+/* The longest header of an unmasked frame: 2 bytes and a 64-bit length. */
+#define UNMASKED_HEADER_MAX 10
+
+/* One compressed message in one frame, RSV1 set (RFC 7692 6: the first
+ * frame of a compressed message has it; 6.1: no other frame may). The
+ * payload is deflated straight into the output queue behind room for the
+ * longest header, then moved up to meet the header once its length is
+ * known, so the compressed echo exists once in memory, not twice. */
+static int queue_compressed_frame(ws_conn *conn, uint8_t opcode,
+                                  const uint8_t *payload, size_t len) {
+  struct outbuf *q = &conn->out;
+  if (!outbuf_reserve(q, UNMASKED_HEADER_MAX))
+    return -WS_E_NOMEM;
+  size_t at = q->len;
+  ws_bytebuf b = {q->data, at + UNMASKED_HEADER_MAX, q->cap};
+  int rc = ws_deflater_feed(conn->deflater, payload, len, true, &b);
+  q->data = b.data; /* the buffer may have grown */
+  q->cap = b.cap;
+  if (rc < 0)
+    return rc; /* q->len is unchanged: nothing partial is queued */
+  size_t payload_len = b.len - at - UNMASKED_HEADER_MAX;
+  ws_frame_spec spec = {.fin = true, .rsv = WS_RSV1, .opcode = opcode};
+  uint8_t header[WS_FRAME_MAX_HEADER];
+  ssize_t header_len = ws_frame_encode_header(&spec, payload_len, header);
+  if (header_len < 0)
+    return (int)header_len;
+  memmove(q->data + at + header_len, q->data + at + UNMASKED_HEADER_MAX,
+          payload_len);
+  memcpy(q->data + at, header, (size_t)header_len);
+  q->len = at + (size_t)header_len + payload_len;
+  return 0;
 }
 
 static int queue_close(ws_conn *conn, uint16_t code, const char *reason) {
@@ -228,18 +287,64 @@ static void start_reader(ws_conn *conn) {
   ws_message_config mc = {
       .sender = WS_SENDER_CLIENT, /* RFC 6455 5.1: client frames are masked */
       .policy = WS_POLICY_STRICT,
-      .allowed_rsv = 0, /* no extension is ever negotiated */
+      .allowed_rsv = 0, /* RSV1 only with permessage-deflate, below */
       .max_message = conn->codec.hs.max_message,
       .max_fragments = conn->codec.hs.max_fragments,
+      .permessage_deflate = conn->deflater != NULL,
   };
+  ws_inflater *inflater = conn->inflater;
+  ws_deflater *deflater = conn->deflater;
+  conn->inflater = NULL; /* release_codec frees them: keep them */
+  conn->deflater = NULL;
   release_codec(conn);
+  conn->inflater = inflater;
+  conn->deflater = deflater;
   ws_message_reader_init(&conn->codec.reader, &mc);
   conn->live = LIVE_READER;
 }
 
+/* The compressors for an agreement: the server compresses within what it
+ * answered for itself and inflates within what the client may use (RFC
+ * 7692 7.1). The inflater is STRICT and bounded by max_message, which with
+ * permessage-deflate bounds a message twice: as received and inflated. */
+static int start_deflate(ws_conn *conn, const ws_pmd_agreement *agreement) {
+  ws_pmd_direction ours = ws_pmd_direction_of(agreement, WS_SENDER_SERVER);
+  ws_pmd_direction theirs = ws_pmd_direction_of(agreement, WS_SENDER_CLIENT);
+  ws_deflater_config dc = {.window_bits = ours.window_bits,
+                           .no_context_takeover = ours.no_context_takeover,
+                           .level = conn->codec.hs.deflate_level};
+  ws_inflater_config ic = {.window_bits = theirs.window_bits,
+                           .no_context_takeover = theirs.no_context_takeover,
+                           .max_message = conn->codec.hs.max_message,
+                           .policy = WS_POLICY_STRICT};
+  int rc = ws_deflater_new(&dc, &conn->deflater);
+  if (rc == 0)
+    rc = ws_inflater_new(&ic, &conn->inflater);
+  return rc;
+}
+
+/* The value of the 101's Sec-WebSocket-Extensions into ext (NULL: none) and
+ * the compressors when permessage-deflate is accepted. RFC 6455 4.2.2 lets
+ * the server accept any of the offered extensions or none; this server
+ * knows permessage-deflate only, and declines it when configured to. */
+static int negotiate_extensions(ws_conn *conn, const ws_hs_request_info *info,
+                                char ext[WS_PMD_ELEMENT_MAX],
+                                const char **value) {
+  *value = NULL;
+  if (conn->codec.hs.no_deflate)
+    return 0;
+  ws_pmd_agreement agreement;
+  int rc = ws_pmd_server_accept(&info->extensions, &conn->codec.hs.deflate,
+                                &agreement, ext, WS_PMD_ELEMENT_MAX, NULL);
+  if (rc <= 0)
+    return rc;
+  *value = ext;
+  return start_deflate(conn, &agreement);
+}
+
 /* Answers a complete, syntactically valid request. The reference server
- * implements no subprotocol and no extension, so the 101 names neither even
- * when the client offered some (RFC 6455 4.2.2 lets the server pick none). */
+ * implements no subprotocol, so the 101 names none even when the client
+ * offered some (RFC 6455 4.2.2 lets the server pick none). */
 static int accept_request(ws_conn *conn) {
   const ws_http_message *request =
       ws_http_parser_message(&conn->codec.hs.parser);
@@ -251,9 +356,14 @@ static int accept_request(ws_conn *conn) {
   rc = ws_hs_accept_value(info.key.ptr, info.key.len, accept);
   if (rc < 0)
     return refuse(conn, rc);
+  char ext[WS_PMD_ELEMENT_MAX];
+  const char *extensions;
+  rc = negotiate_extensions(conn, &info, ext, &extensions);
+  if (rc < 0)
+    return refuse(conn, rc);
   char response[RESPONSE_BUF];
-  ssize_t len =
-      ws_hs_build_response(response, sizeof(response), accept, NULL, NULL);
+  ssize_t len = ws_hs_build_response(response, sizeof(response), accept, NULL,
+                                     extensions);
   if (len < 0)
     return refuse(conn, (int)len);
   if (outbuf_append(&conn->out, response, (size_t)len, NULL, 0) < 0) {
@@ -299,18 +409,55 @@ static int on_close_received(ws_conn *conn, const ws_message_event *ev) {
   return rc;
 }
 
+/* A violation found after the reader delivered the message (in its inflated
+ * data). In CLOSING our close is already out: stop without a second one. */
+static int message_violation(ws_conn *conn, int err) {
+  if (conn->phase == WS_CONN_CLOSING && err != -WS_E_NOMEM) {
+    enter_done(conn);
+    return 0;
+  }
+  return err; /* receive_open fails the connection with its close code */
+}
+
+/* RFC 7692 7.2.2: a compressed message (RSV1 on its first frame) is
+ * inflated, STRICT and bounded (inflate.h); RFC 6455 8.1: a text message's
+ * inflated bytes must be UTF-8. Messages are still read in CLOSING (the
+ * reader checks them all) but, RFC 6455 5.5.1, echoed only while OPEN. */
+static int on_data_message(ws_conn *conn, const ws_message_event *ev) {
+  uint8_t opcode = ev->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY;
+  const uint8_t *data = ev->data;
+  size_t len = ev->len;
+  ws_bytebuf inflated = {0};
+  if (ev->compressed) {
+    int rc = ws_inflater_feed(conn->inflater, data, len, true, &inflated);
+    if (rc == 0 && opcode == WS_OP_TEXT && inflated.len > 0 &&
+        !ws_utf8_is_valid(inflated.data, inflated.len, NULL))
+      rc = -WS_E_INVALID_UTF8;
+    if (rc < 0) {
+      ws_bytebuf_free(&inflated);
+      return message_violation(conn, rc);
+    }
+    data = inflated.data;
+    len = inflated.len;
+  }
+  int rc = 0;
+  if (conn->phase == WS_CONN_OPEN)
+    rc = conn->deflater ? queue_compressed_frame(conn, opcode, data, len)
+                        : queue_frame(conn, opcode, data, len);
+  ws_bytebuf_free(&inflated);
+  return rc;
+}
+
 static int on_message(ws_conn *conn, const ws_message_event *ev) {
   if (ev->type == WS_MSG_CLOSE)
     return on_close_received(conn, ev);
-  /* RFC 6455 5.5.1: after sending a close, no more data frames, and there is
-   * no point answering pings either. */
+  if (ev->type == WS_MSG_TEXT || ev->type == WS_MSG_BINARY)
+    return on_data_message(conn, ev);
+  /* RFC 6455 5.5.1: after sending a close there is no point answering
+   * pings. */
   if (conn->phase != WS_CONN_OPEN)
     return 0;
   switch (ev->type) {
-  case WS_MSG_TEXT:
-    return queue_frame(conn, WS_OP_TEXT, ev->data, ev->len);
-  case WS_MSG_BINARY:
-    return queue_frame(conn, WS_OP_BINARY, ev->data, ev->len);
   case WS_MSG_PING:
     /* RFC 6455 5.5.2: a pong carries the ping's application data. */
     return queue_frame(conn, WS_OP_PONG, ev->data, ev->len);
@@ -413,6 +560,10 @@ bool ws_conn_should_close(const ws_conn *conn) {
 
 size_t ws_conn_heap_bytes(const ws_conn *conn) {
   size_t bytes = sizeof(*conn) + conn->out.cap;
+  if (conn->inflater)
+    bytes += ws_inflater_heap_bytes(conn->inflater);
+  if (conn->deflater)
+    bytes += ws_deflater_heap_bytes(conn->deflater);
   if (conn->live == LIVE_READER)
     bytes += ws_message_reader_heap_bytes(&conn->codec.reader);
   else if (conn->live == LIVE_PARSER)

@@ -6,25 +6,46 @@
  *
  * Behaviour (RFC 6455, strict): refuses bad handshakes with the status from
  * the error table (400/405/426 + Sec-WebSocket-Version: 13, 431) and closes;
- * accepts no subprotocol and no extension; echoes text and binary messages
- * with the same opcode; answers pings with pongs carrying the same payload;
- * ignores pongs; answers a close with a close echoing the code (1000 for an
- * empty close) and then closes TCP first; fails the connection with the error
- * table's close code (1002/1007/1009) on any violation, then closes. */
+ * accepts no subprotocol; accepts the first permessage-deflate offer it can
+ * (RFC 7692, codec/pmd.h; unless config.no_deflate) and no other extension;
+ * echoes text and binary messages with the same opcode (compressed, in one
+ * frame with RSV1, when permessage-deflate is in use); answers pings with
+ * pongs carrying the same payload; ignores pongs; answers a close with a
+ * close echoing the code (1000 for an empty close) and then closes TCP
+ * first; fails the connection with the error table's close code
+ * (1002/1007/1009) on any violation, then closes.
+ *
+ * With permessage-deflate, received compressed messages are inflated
+ * (codec/inflate.h, STRICT): max_message bounds the inflated size (1009),
+ * invalid DEFLATE data fails with 1007, RSV1 on a continuation or control
+ * frame with 1002. Memory per connection then adds zlib's state: about 40
+ * KiB to inflate (32 KiB window) and 256 KiB to deflate at the default 15
+ * window bits, allocated with the first message; each side's is freed after
+ * every message when that side has no context takeover. Echoing a message
+ * of n bytes holds at most the compressed message as received, the n
+ * inflated bytes and the compressed echo in the output queue at once. */
 #ifndef WS_SERVER_CONN_H
 #define WS_SERVER_CONN_H
+
+#include "codec/pmd.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct ws_server_config {
-  size_t max_message;      /* default WS_DEFAULT_MAX_MESSAGE (64 MiB) */
-  uint32_t max_fragments;  /* default WS_DEFAULT_MAX_FRAGMENTS */
-  size_t max_header_bytes; /* default WS_HTTP_DEFAULT_MAX_BYTES */
-  size_t max_headers;      /* default WS_HTTP_DEFAULT_MAX_FIELDS */
-  size_t max_backlog;      /* output bytes queued before input is paused;
-                              default 2 * max_message + 64 KiB */
+  size_t max_message;           /* default WS_DEFAULT_MAX_MESSAGE (64 MiB); with
+                                   permessage-deflate, of the inflated message */
+  uint32_t max_fragments;       /* default WS_DEFAULT_MAX_FRAGMENTS */
+  size_t max_header_bytes;      /* default WS_HTTP_DEFAULT_MAX_BYTES */
+  size_t max_headers;           /* default WS_HTTP_DEFAULT_MAX_FIELDS */
+  size_t max_backlog;           /* output bytes queued before input is paused;
+                                   default 2 * max_message + 64 KiB */
+  bool no_deflate;              /* decline every permessage-deflate offer
+                                   (wsprobe echo-server --no-deflate) */
+  ws_pmd_server_config deflate; /* what to accept and ask for (zero: every
+                                   valid offer, nothing asked) */
+  int deflate_level; /* zlib level of the echoes, 1..9; 0: zlib's default */
 } ws_server_config;
 
 void ws_server_config_defaults(ws_server_config *config);

@@ -39,7 +39,28 @@ enum ws_step_kind {
   WS_STEP_WAIT,       /* wait MS */
   WS_STEP_HANDSHAKE,  /* handshake [options] */
   WS_STEP_REQUEST,    /* request ... end, or request-bytes */
+  WS_STEP_STREAM,     /* stream text|binary KIND SIZE [count N] [full N]
+                         [in FRAG]: messages cut from a corpus, each echo
+                         awaited and checked before the next is sent */
 };
+
+/* How many messages `stream` steps send (cases/FORMAT.md): the default
+ * profile sends a step's `count`, the full profile its `full` count (the
+ * long Autobahn versions). The case deadline grows with the ratio. */
+enum ws_profile { WS_PROFILE_DEFAULT, WS_PROFILE_FULL };
+const char *ws_profile_name(enum ws_profile profile);
+/* "default" or "full"; -1 for anything else. */
+int ws_profile_parse(const char *name);
+
+#define WS_STREAM_MAX_COUNT 100000 /* messages of one stream step */
+
+typedef struct ws_step_stream {
+  uint8_t corpus;      /* enum ws_corpus (case/corpus.h) */
+  uint64_t size;       /* bytes of each message */
+  uint32_t count;      /* messages in the default profile */
+  uint32_t full_count; /* messages in the full profile */
+  uint64_t fragment;   /* 0: one frame per message */
+} ws_step_stream;
 
 /* How a frame step's header is built; mirrors ws_frame_spec (codec/frame.h)
  * plus the harness's own choices (random mask key). */
@@ -59,6 +80,10 @@ typedef struct ws_step {
   const char *label;    /* NULL when unlabelled */
   int line;             /* in the case file, for messages */
   bool echo;            /* FRAME/FRAGMENTED: a reply is expected */
+  bool compress;        /* text/binary/fragmented/stream: the message is
+                           sent compressed when permessage-deflate is agreed
+                           (`uncompressed` turns it off; `frame` steps are
+                           always sent as written) */
   ws_step_frame frame;  /* FRAME; FRAGMENTED uses opcode */
   ws_bytes payload;     /* FRAME, FRAGMENTED, RAW, REQUEST (template
                            already expanded except {host} {path} {key}) */
@@ -69,6 +94,7 @@ typedef struct ws_step {
   const char *extensions;
   bool coalesce;            /* HANDSHAKE coalesce=yes */
   bool request_is_template; /* REQUEST: substitute {host} {path} {key} */
+  ws_step_stream stream;    /* STREAM; frame.opcode is text or binary */
 } ws_step;
 
 /* ---- expectations ---- */
@@ -89,7 +115,11 @@ enum ws_pred_kind {
   WS_PRED_HEADER,    /* name, optional value */
   WS_PRED_NO_HEADER, /* name */
   WS_PRED_ALIVE,
-  WS_PRED_LAST_PONG, /* the pong for the latest ping marked echo arrived */
+  WS_PRED_LAST_PONG,   /* the pong for the latest ping marked echo arrived */
+  WS_PRED_STREAM_ECHO, /* every `stream` message came back, equal, in order */
+  WS_PRED_DEFLATE,     /* permessage-deflate agreed; min = the offer
+                          answered (1-based) when given, else 0 */
+  WS_PRED_NO_DEFLATE,  /* upgraded without permessage-deflate */
 };
 
 #define WS_CODE_SET_MAX 16
@@ -159,6 +189,8 @@ typedef struct ws_case {
 /* Sets the derived flags (uses_alive, raw_handshake, about_handshake) from
  * the steps and the outcome lines: call after either changes. */
 void ws_case_derive(ws_case *c);
+/* Messages the `stream` steps of c send under profile. */
+uint64_t ws_case_stream_messages(const ws_case *c, enum ws_profile profile);
 
 const char *ws_case_level_name(enum ws_case_level level);
 /* "frame", "fragmented", ... as in the enum comments; "unknown" otherwise. */

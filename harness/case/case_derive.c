@@ -4,7 +4,9 @@
 
 static bool reads_http(enum ws_pred_kind k) {
   return k == WS_PRED_STATUS || k == WS_PRED_NO_RESPONSE ||
-         k == WS_PRED_UPGRADED || k == WS_PRED_HEADER || k == WS_PRED_NO_HEADER;
+         k == WS_PRED_UPGRADED || k == WS_PRED_HEADER ||
+         k == WS_PRED_NO_HEADER || k == WS_PRED_DEFLATE ||
+         k == WS_PRED_NO_DEFLATE;
 }
 
 void ws_case_derive(ws_case *c) {
@@ -24,4 +26,13 @@ void ws_case_derive(ws_case *c) {
         c->uses_alive = c->uses_alive || k == WS_PRED_ALIVE;
         c->about_handshake = c->about_handshake || reads_http(k);
       }
+}
+
+uint64_t ws_case_stream_messages(const ws_case *c, enum ws_profile profile) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < c->step_count; i++)
+    if (c->steps[i].kind == WS_STEP_STREAM)
+      n += profile == WS_PROFILE_FULL ? c->steps[i].stream.full_count
+                                      : c->steps[i].stream.count;
+  return n;
 }

@@ -2,6 +2,8 @@
  * `wsprobe show` and reports. */
 #include "case/case.h"
 
+#include <string.h>
+
 const char *ws_case_level_name(enum ws_case_level level) {
   switch (level) {
   case WS_LEVEL_MUST:
@@ -20,7 +22,7 @@ const char *ws_step_kind_name(enum ws_step_kind kind) {
       [WS_STEP_RAW] = "raw",           [WS_STEP_CHOP] = "chop",
       [WS_STEP_COALESCE] = "coalesce", [WS_STEP_FLUSH] = "flush",
       [WS_STEP_WAIT] = "wait",         [WS_STEP_HANDSHAKE] = "handshake",
-      [WS_STEP_REQUEST] = "request",
+      [WS_STEP_REQUEST] = "request",   [WS_STEP_STREAM] = "stream",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";
@@ -44,7 +46,22 @@ const char *ws_pred_kind_name(enum ws_pred_kind kind) {
       [WS_PRED_NO_HEADER] = "no-header",
       [WS_PRED_ALIVE] = "alive",
       [WS_PRED_LAST_PONG] = "last-pong",
+      [WS_PRED_STREAM_ECHO] = "stream-echo",
+      [WS_PRED_DEFLATE] = "deflate",
+      [WS_PRED_NO_DEFLATE] = "no-deflate",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";
+}
+
+const char *ws_profile_name(enum ws_profile profile) {
+  return profile == WS_PROFILE_FULL ? "full" : "default";
+}
+
+int ws_profile_parse(const char *name) {
+  if (strcmp(name, "default") == 0)
+    return WS_PROFILE_DEFAULT;
+  if (strcmp(name, "full") == 0)
+    return WS_PROFILE_FULL;
+  return -1;
 }

@@ -10,8 +10,9 @@
 #define MAX_FILE_BYTES WS_CASE_MAX_FILE
 
 static const char *const areas[] = {
-    "framing", "pings", "reserved-bits",      "opcodes",   "fragmentation",
-    "utf8",    "close", "auto-fragmentation", "handshake", "robustness",
+    "framing",       "pings",      "reserved-bits", "opcodes",
+    "fragmentation", "utf8",       "close",         "auto-fragmentation",
+    "handshake",     "robustness", "compression",
 };
 
 /* Which <info> keys were seen, to catch duplicates and missing ones. */

@@ -97,6 +97,8 @@ int ws_parse_cases(ws_parser *p, ws_src *src, bool in_template);
 int ws_parse_table(ws_parser *p, ws_src *src, int open_line);
 int ws_parse_send(ws_parser *p, ws_src *src, ws_case *c, int open_line);
 int ws_parse_expect(ws_parser *p, ws_src *src, ws_case *c, int open_line);
+/* The arguments of a `stream` step (case_parse_stream.c). */
+int ws_parse_stream_step(ws_parser *p, ws_cursor *cur, int line, ws_step *s);
 /* The step labelled label[0..n), or NULL. */
 const ws_label_ref *ws_parse_find_label(const ws_parser *p, const char *label,
                                         size_t n);

@@ -47,7 +47,10 @@ static const struct {
              {"header", WS_PRED_HEADER, true},
              {"no-header", WS_PRED_NO_HEADER, true},
              {"alive", WS_PRED_ALIVE, false},
-             {"last-pong", WS_PRED_LAST_PONG, false}};
+             {"last-pong", WS_PRED_LAST_PONG, false},
+             {"stream-echo", WS_PRED_STREAM_ECHO, false},
+             {"deflate", WS_PRED_DEFLATE, true},
+             {"no-deflate", WS_PRED_NO_DEFLATE, false}};
 
 static ws_cursor trim(const char *b, const char *e) {
   ws_cursor c = {b, e};
@@ -194,6 +197,23 @@ static int before_args(pred_ctx *x, ws_cursor a, ws_predicate *pr) {
                        ws_parse_show(shown, sizeof shown, a.p, n));
 }
 
+/* deflate [offer=N]: which permessage-deflate offer the server answered. */
+static int deflate_args(pred_ctx *x, ws_cursor a, ws_predicate *pr) {
+  char shown[48];
+  if (a.p == a.end)
+    return 0;
+  size_t n = (size_t)(a.end - a.p);
+  uint64_t v;
+  if (n > 6 && strncmp(a.p, "offer=", 6) == 0 &&
+      ws_parse_u64(a.p + 6, n - 6, 64, &v) == 0 && v >= 1) {
+    pr->min = (uint32_t)v;
+    return 0;
+  }
+  return ws_parse_fail(x->p, x->line,
+                       "deflate takes nothing or offer=N (1 to 64), not '%s'",
+                       ws_parse_show(shown, sizeof shown, a.p, n));
+}
+
 static int predicate(pred_ctx *x, ws_cursor seg, ws_predicate *pr) {
   char shown[48];
   const char *w;
@@ -223,6 +243,8 @@ static int predicate(pred_ctx *x, ws_cursor seg, ws_predicate *pr) {
       return header_args(x, args, pr);
     case WS_PRED_BEFORE:
       return before_args(x, args, pr);
+    case WS_PRED_DEFLATE:
+      return deflate_args(x, args, pr);
     default:
       return 0;
     }

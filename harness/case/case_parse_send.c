@@ -41,14 +41,40 @@ static int finish(ws_parser *p, ws_cursor *cur, int line, ws_step *s,
                        ws_parse_show(shown, sizeof shown, w, n));
 }
 
+/* A data message is sent compressed when permessage-deflate is agreed,
+ * unless the step says `uncompressed` (before a final `echo`). */
+static void compression(ws_cursor *cur, ws_step *s) {
+  s->compress = true;
+  ws_cursor look = *cur;
+  const char *w;
+  size_t n = ws_cur_word(&look, &w);
+  if (ws_word_is(w, n, "uncompressed")) {
+    s->compress = false;
+    *cur = look;
+  }
+}
+
+static bool is_data(uint8_t op) {
+  return op == WS_OP_TEXT || op == WS_OP_BINARY;
+}
+
 /* text/binary/ping/pong: a missing payload means an empty one. */
 static int optional_payload(ws_parser *p, ws_cursor *cur, int line,
                             ws_step *s) {
   ws_cursor look = *cur;
   const char *w;
   size_t n = ws_cur_word(&look, &w);
-  if (n == 0 || (ws_word_is(w, n, "echo") && ws_cur_end(&look)))
+  if (n == 0 ||
+      ((ws_word_is(w, n, "echo") ||
+        (is_data(s->frame.opcode) && ws_word_is(w, n, "uncompressed"))) &&
+       ws_cur_end(&look)))
     return 0;
+  if (is_data(s->frame.opcode) && ws_word_is(w, n, "uncompressed")) {
+    ws_cursor after = look;
+    n = ws_cur_word(&after, &w);
+    if (ws_word_is(w, n, "echo") && ws_cur_end(&after))
+      return 0;
+  }
   return payload_at(p, cur, line, &s->payload);
 }
 
@@ -57,6 +83,8 @@ static int simple_frame(ws_parser *p, ws_cursor *cur, int line, ws_step *s,
   s->frame.opcode = op;
   if (optional_payload(p, cur, line, s) < 0)
     return -1;
+  if (is_data(op))
+    compression(cur, s);
   return finish(p, cur, line, s, op != WS_OP_PONG);
 }
 
@@ -119,6 +147,7 @@ static int fragmented(ws_parser *p, ws_cursor *cur, int line, ws_step *s) {
                          "to %zu",
                          WS_CASE_MAX_PAYLOAD);
   s->fragment_size = (size_t)size;
+  compression(cur, s);
   return finish(p, cur, line, s, true);
 }
 
@@ -571,6 +600,8 @@ static int step_body(step_ctx *x, ws_step *s, const char *kw, size_t n) {
     return fragmented(p, cur, line, s);
   if (ws_word_is(kw, n, "frame"))
     return frame_step(p, cur, line, s);
+  if (ws_word_is(kw, n, "stream"))
+    return ws_parse_stream_step(p, cur, line, s);
   if (ws_word_is(kw, n, "raw")) {
     s->kind = WS_STEP_RAW;
     return required_payload(p, cur, line, s, false);

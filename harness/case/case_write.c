@@ -4,6 +4,8 @@
  * short form yields exactly the same fields, and in the `frame` form
  * otherwise. */
 #include "case/case_write.h"
+
+#include "case/stream.h"
 #include "util/buf.h"
 
 #include "codec/frame.h"
@@ -167,6 +169,9 @@ static bool short_frame(tbuf *b, const ws_step *s) {
   switch (f->opcode) {
   case WS_OP_TEXT:
   case WS_OP_BINARY:
+    if (!s->compress) /* the frame form is sent as written */
+      return false;
+    break;
   case WS_OP_PING:
     break;
   case WS_OP_PONG: /* `pong` takes no echo */
@@ -322,6 +327,8 @@ static void put_step(tbuf *b, const ws_step *s) {
          s->frame.opcode == WS_OP_TEXT ? "text" : "binary");
     put_payload(b, s->payload.ptr, s->payload.len);
     putf(b, " in %zu", s->fragment_size);
+    if (!s->compress)
+      puts_(b, " uncompressed");
     put_echo(b, s->echo);
     break;
   case WS_STEP_RAW:
@@ -347,6 +354,12 @@ static void put_step(tbuf *b, const ws_step *s) {
   case WS_STEP_REQUEST:
     request_step(b, s);
     break;
+  case WS_STEP_STREAM: {
+    char text[160];
+    ws_stream_step_text(s, text, sizeof text);
+    puts_(b, text);
+    break;
+  }
   }
   puts_(b, "\n");
 }

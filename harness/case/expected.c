@@ -3,8 +3,10 @@
  * them before a closing step. */
 #include "case/expected.h"
 
+#include "codec/errors.h"
 #include "codec/frame.h"
 #include "codec/hooks.h"
+#include "codec/inflate.h"
 #include "util/buf.h"
 
 #include <stdlib.h>
@@ -29,6 +31,7 @@ typedef struct assembly {
   size_t first_len;
   ws_buf joined; /* the concatenation, once a continuation arrives */
   bool continued;
+  bool compressed; /* RSV1 on the first frame: DEFLATE data (RFC 7692) */
 } assembly;
 
 static void assembly_append(assembly *a, const ws_bytes *b) {
@@ -39,11 +42,54 @@ static void assembly_append(assembly *a, const ws_bytes *b) {
   ws_buf_append(&a->joined, b->ptr, b->len);
 }
 
+/* A message the case wrote as raw compressed frames echoes as what it
+ * inflates to (RFC 7692 7.2.2), each on its own window: a case writes such
+ * a message to test one DEFLATE form, not a context shared with others.
+ * 1 with *r set, 0 when it does not inflate (no echo can be expected of a
+ * message the peer must refuse), -1 when out of memory. */
+static int inflated_reply(const uint8_t *data, size_t len, ws_reply *r) {
+  ws_inflater_config cfg = {.no_context_takeover = true,
+                            .max_message = WS_CASE_MAX_PAYLOAD,
+                            .policy = WS_POLICY_STRICT};
+  ws_inflater *inf;
+  if (ws_inflater_new(&cfg, &inf) != 0)
+    return -1;
+  ws_bytebuf plain = {0};
+  int rc = ws_inflater_feed(inf, data, len, true, &plain);
+  ws_inflater_free(inf);
+  if (rc != 0) {
+    ws_bytebuf_free(&plain);
+    return rc == -WS_E_NOMEM ? -1 : 0;
+  }
+  /* Into the expected set's own allocator (the hooks), never empty. */
+  r->owned = ws_malloc(plain.len ? plain.len : 1);
+  if (!r->owned) {
+    ws_bytebuf_free(&plain);
+    return -1;
+  }
+  if (plain.len)
+    memcpy(r->owned, plain.data, plain.len);
+  r->ptr = r->owned;
+  r->len = plain.len;
+  ws_bytebuf_free(&plain);
+  return 1;
+}
+
 /* The message is complete: keep it when some frame of it was marked echo. */
 static int assembly_finish(assembly *a, ws_expected *out) {
   int rc = 0;
   if (a->joined.failed) {
     rc = -1;
+  } else if (a->echo && a->compressed) {
+    ws_reply r = {.opcode = a->opcode};
+    const uint8_t *data = a->continued ? a->joined.ptr : a->first;
+    size_t len = a->continued ? a->joined.len : a->first_len;
+    rc = inflated_reply(data, len, &r);
+    if (rc == 1) {
+      rc = push_reply(&out->msgs, &out->msg_count, r);
+      if (rc != 0)
+        ws_free(r.owned);
+    }
   } else if (a->echo) {
     ws_reply r = {.opcode = a->opcode};
     if (a->continued) {
@@ -81,7 +127,8 @@ static int expect_frame(const ws_step *s, assembly *a, ws_expected *out) {
                     .echo = s->echo,
                     .opcode = op,
                     .first = s->payload.ptr,
-                    .first_len = s->payload.len};
+                    .first_len = s->payload.len,
+                    .compressed = (s->frame.rsv & WS_RSV1) != 0};
   } else if (op == WS_OP_CONTINUATION && a->active) {
     a->echo = a->echo || s->echo;
     assembly_append(a, &s->payload);

@@ -1,5 +1,7 @@
 #include "case/payload.h"
 
+#include "case/corpus.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -227,9 +229,47 @@ static int random_term(ws_payload_env *env, const char **cur, const char *end,
   return 0;
 }
 
+/* corpus(KIND, N) or corpus(KIND, N, OFFSET): bytes [OFFSET, OFFSET + N)
+ * of a synthetic corpus (case/corpus.h), the same in every run. */
+static int corpus_term(ws_payload_env *env, const char **cur, const char *end,
+                       writer *w) {
+  const char *p = skip_blanks(*cur + 7, end), *name = p;
+  while (p < end && *p >= 'a' && *p <= 'z')
+    p++;
+  int kind = ws_corpus_parse(name, (size_t)(p - name));
+  if (kind < 0)
+    return fail(env, "corpus(KIND, N): KIND is one of json, html, prose, "
+                     "german, bitmap, random");
+  p = skip_blanks(p, end);
+  if (p >= end || *p != ',')
+    return fail(env, "corpus(KIND, N) is missing ', N'");
+  p = skip_blanks(p + 1, end);
+  uint64_t n, offset = 0;
+  if (number(env, &p, end, env->max, "corpus(KIND,", &n) < 0)
+    return -1;
+  p = skip_blanks(p, end);
+  if (p < end && *p == ',') {
+    p = skip_blanks(p + 1, end);
+    if (number(env, &p, end, WS_CORPUS_MAX_OFFSET, "corpus(KIND, N,", &offset) <
+        0)
+      return -1;
+    p = skip_blanks(p, end);
+  }
+  if (p >= end || *p != ')')
+    return fail(env, "corpus(KIND, N) is missing its ')'");
+  if (w->len > env->max - n)
+    return too_big(env);
+  if (w->out)
+    ws_corpus_fill((enum ws_corpus)kind, WS_CORPUS_SEED, offset,
+                   w->out + w->len, (size_t)n);
+  w->len += (size_t)n;
+  *cur = p + 1;
+  return 0;
+}
+
 bool ws_payload_starts(const char *p, const char *end) {
   return (p < end && *p == '"') || starts_with(p, end, "hex\"") ||
-         starts_with(p, end, "random(");
+         starts_with(p, end, "random(") || starts_with(p, end, "corpus(");
 }
 
 static int primary(ws_payload_env *env, const char **cur, const char *end,
@@ -241,9 +281,12 @@ static int primary(ws_payload_env *env, const char **cur, const char *end,
     return hex_lit(env, cur, end, w);
   if (starts_with(p, end, "random("))
     return random_term(env, cur, end, w);
+  if (starts_with(p, end, "corpus("))
+    return corpus_term(env, cur, end, w);
   if (p < end && *p == '{')
     return fail(env, "{name} is only substituted in a file with a <table>");
-  return fail(env, "expected a payload: \"...\", hex\"..\" or random(N)");
+  return fail(env, "expected a payload: \"...\", hex\"..\", random(N) "
+                   "or corpus(KIND, N)");
 }
 
 /* TERM [* N]...: measures the primary, reads the repeat counts, and only

@@ -1,6 +1,7 @@
 /* PAYLOAD expressions (cases/FORMAT.md): "..." strings with escapes,
- * hex"..", TERM * N, random(N), joined by +. Evaluated at parse time into
- * arena memory, with the size known before anything is written. */
+ * hex"..", TERM * N, random(N), corpus(KIND, N), joined by +. Evaluated at
+ * parse time into arena memory, with the size known before anything is written.
+ */
 #ifndef WS_HARNESS_PAYLOAD_H
 #define WS_HARNESS_PAYLOAD_H
 
@@ -21,7 +22,7 @@ typedef struct ws_payload_env {
   char msg[160];   /* why the last call failed, without file or line */
 } ws_payload_env;
 
-/* True when a payload term starts at p: '"', hex" or random(. */
+/* True when a payload term starts at p: '"', hex", random( or corpus(. */
 bool ws_payload_starts(const char *p, const char *end);
 
 /* Parses the expression at *cur (leading blanks skipped) and stops at the

@@ -22,7 +22,8 @@ static void on_stop_signal(int sig) {
 static void usage(FILE *out) {
   fprintf(out,
           "usage: wsprobe echo-server [options]\n\n"
-          "The reference WebSocket echo server (RFC 6455, strict). Prints\n"
+          "The reference WebSocket echo server (RFC 6455, strict; RFC 7692\n"
+          "permessage-deflate when the client offers it). Prints\n"
           "'listening on ws://HOST:PORT/' once ready; SIGINT/SIGTERM stop "
           "it.\n\n"
           "  --port N               port to listen on; 0 picks a free one "
@@ -36,7 +37,9 @@ static void usage(FILE *out) {
           "  --close-timeout MS     deadline for the peer's close reply "
           "(default 5000)\n"
           "  --max-connections N    connections served at once (default "
-          "100000)\n");
+          "100000)\n"
+          "  --no-deflate           decline permessage-deflate offers "
+          "(RFC 7692)\n");
 }
 
 /* 10,000 idle connections need more descriptors than the usual soft limit. */
@@ -56,6 +59,7 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
     OPT_HS_TIMEOUT,
     OPT_CLOSE_TIMEOUT,
     OPT_MAX_CONN,
+    OPT_NO_DEFLATE,
     OPT_HELP
   };
   static const struct option longopts[] = {
@@ -65,6 +69,7 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
       {"handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT},
       {"close-timeout", required_argument, NULL, OPT_CLOSE_TIMEOUT},
       {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+      {"no-deflate", no_argument, NULL, OPT_NO_DEFLATE},
       {"help", no_argument, NULL, OPT_HELP},
       {NULL, 0, NULL, 0}};
   uint64_t v;
@@ -100,6 +105,9 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
       if (ws_arg_uint("--max-connections", optarg, 1, 10000000, &v) != 0)
         return -1;
       o->max_connections = (size_t)v;
+      break;
+    case OPT_NO_DEFLATE:
+      o->conn.no_deflate = true;
       break;
     case OPT_HELP:
     case 'h':

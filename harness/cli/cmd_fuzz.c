@@ -2,16 +2,14 @@
  *
  * Inputs come from netfuzz (mutated catalogue cases); after each input (or
  * each batch of --jobs inputs run side by side) the oracle checks the
- * target (netfuzz_target.c). A finding is minimised against a restarted
- * target and written as a case file that `wsprobe test --case-file`
- * replays, with a .txt of the exit status and stderr tail beside it. */
-#include "case/case_write.h"
+ * target (netfuzz_target.c). Findings are grouped by signature; the first
+ * of each is reproduced, minimised and written as a case file that
+ * `wsprobe test --case-file` replays (fuzz_findings.c). The progress
+ * display is fuzz_progress.c, the summaries fuzz_summary.c. */
 #include "cli/cli_args.h"
 #include "cli/commands.h"
-#include "netfuzz/minimize.h"
-#include "netfuzz/netfuzz.h"
+#include "cli/fuzz_run.h"
 #include "reports/atomic_file.h"
-#include "reports/json.h"
 #include "util/clock.h"
 
 #include <errno.h>
@@ -25,52 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_JOBS 64
-#define MAX_FINDINGS 10 /* distinct signatures kept before the run stops */
-#define MINIMIZE_ATTEMPTS 120
-#define MINIMIZE_MS 60000
 #define STARTUP_MS 10000
 #define DEFAULT_DURATION_MS 60000
 
-typedef struct fuzz_opts {
-  const char *url, *exec, *out_dir;
-  uint64_t seed;
-  int64_t duration_ms; /* 0: bounded by iterations only */
-  uint64_t iterations; /* 0: bounded by duration only */
-  int jobs;
-  double timeout_scale;
-  bool verbose;
-} fuzz_opts;
-
-typedef struct kept { /* one distinct finding */
-  char id[WS_CASE_ID_MAX + 1];
-  ws_fuzz_finding f;
-  uint64_t iteration;
-  int64_t found_ms; /* since the start of the run */
-  unsigned duplicates;
-  size_t steps_before, steps_after;
-  int attempts;
-  bool written;
-} kept;
-
-typedef struct fuzz_run {
-  const fuzz_opts *o;
-  ws_fuzz_target *target;
-  ws_netfuzz *gen;
-  uint64_t inputs;
-  int64_t t0;
-  kept found[MAX_FINDINGS];
-  unsigned nfound;
-  const char *stopped;
-  bool tty;
-  int64_t next_progress;
-} fuzz_run;
-
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t fuzz_interrupted;
 
 static void on_signal(int sig) {
   (void)sig;
-  interrupted = 1;
+  fuzz_interrupted = 1;
 }
 
 /* ---- options ---- */
@@ -83,10 +43,14 @@ static void usage(FILE *out) {
       "                    [--jobs N] [--timeout-scale F] [-v]\n\n"
       "Seeded, structure-aware mutation fuzzing of a WebSocket server: "
       "mutated\ncatalogue cases, each followed by a liveness check. Findings "
-      "(crash, hang,\nstuck peer) are minimised and written as case files "
-      "DIR/findings/ID.case\nthat `wsprobe test --case-file F --cases ID` "
-      "replays. Without URL or\n--exec-server the built-in reference server "
-      "is fuzzed in this process.\n\n"
+      "(crash, hang,\nstuck peer) are grouped by signature (a sanitizer "
+      "report's kind and top\nframes, or the exit signal or status and the "
+      "error line); the first of each\nis reproduced, minimised and written "
+      "as DIR/findings/ID.case, which\n`wsprobe test --case-file F --cases "
+      "ID` replays. Without URL or\n--exec-server the built-in reference "
+      "server is fuzzed in this process.\nOn a terminal a progress line "
+      "shows on stderr; elsewhere a plain line\nevery 10 s (every minute "
+      "after the first).\n\n"
       "  --exec-server CMD   start CMD through /bin/sh, {port} replaced by a "
       "free port;\n"
       "                      restarted after each crash\n"
@@ -166,7 +130,7 @@ static int parse_option(int c, fuzz_opts *o, bool *dur) {
     o->out_dir = optarg;
     return 0;
   case 'j':
-    if (ws_arg_uint("--jobs", optarg, 1, MAX_JOBS, &v) < 0)
+    if (ws_arg_uint("--jobs", optarg, 1, FUZZ_MAX_JOBS, &v) < 0)
       return -1;
     o->jobs = (int)v;
     return 0;
@@ -228,409 +192,128 @@ static int parse_options(int argc, char **argv, fuzz_opts *o) {
   return 0;
 }
 
-/* ---- files ---- */
-
-static int write_file(const char *path, const char *text, size_t len) {
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return -1;
-  bool ok = fwrite(text, 1, len, f) == len;
-  return fclose(f) == 0 && ok ? 0 : -1;
-}
-
-static double elapsed_s(const fuzz_run *r) {
-  return (double)(ws_now_ms() - r->t0) / 1000.0;
-}
-
-static double rate(const fuzz_run *r) {
-  double s = elapsed_s(r);
-  return s > 0 ? (double)r->inputs / s : 0;
-}
-
-/* One finding of fuzz-summary.json, on one line. */
-static void write_finding_json(ws_json *w, const kept *k) {
-  char path[WS_CASE_ID_MAX + 32];
-  ws_json_object_begin_inline(w);
-  ws_json_key(w, "id");
-  ws_json_string(w, k->id);
-  ws_json_key(w, "kind");
-  ws_json_string(w, ws_fuzz_kind_name(k->f.kind));
-  ws_json_key(w, "signature");
-  ws_json_string(w, k->f.signature);
-  ws_json_key(w, "iteration");
-  ws_json_uint(w, k->iteration);
-  ws_json_key(w, "found_ms");
-  ws_json_int(w, k->found_ms);
-  ws_json_key(w, "duplicates");
-  ws_json_uint(w, k->duplicates);
-  ws_json_key(w, "steps");
-  ws_json_uint(w, k->steps_before);
-  ws_json_key(w, "minimized_steps");
-  ws_json_uint(w, k->steps_after);
-  ws_json_key(w, "minimize_attempts");
-  ws_json_int(w, k->attempts);
-  snprintf(path, sizeof path, "findings/%s.case", k->id);
-  ws_json_key(w, "case");
-  ws_json_string(w, path);
-  snprintf(path, sizeof path, "findings/%s.txt", k->id);
-  ws_json_key(w, "details");
-  ws_json_string(w, path);
-  ws_json_object_end(w);
-}
-
-/* fuzz-summary.json (schema wsprobe-fuzz/1). The report JSON writer escapes
- * every string, whatever bytes a sanitizer report put in a signature. */
-static int write_summary_json(FILE *out, const void *ctx) {
-  const fuzz_run *r = ctx;
-  ws_json w;
-  ws_json_init(&w, out);
-  ws_json_object_begin(&w);
-  ws_json_key(&w, "schema");
-  ws_json_string(&w, "wsprobe-fuzz/1");
-  ws_json_key(&w, "tool_version");
-  ws_json_string(&w, WSPROBE_VERSION);
-  ws_json_key(&w, "target");
-  ws_json_string(&w, ws_fuzz_target_name(r->target));
-  ws_json_key(&w, "seed");
-  ws_json_uint(&w, r->o->seed);
-  ws_json_key(&w, "jobs");
-  ws_json_int(&w, r->o->jobs);
-  /* 6 decimals keep every digit %g kept for a scale in 0.1..100. */
-  ws_json_key(&w, "timeout_scale");
-  ws_json_double(&w, r->o->timeout_scale, 6);
-  ws_json_key(&w, "iterations");
-  ws_json_uint(&w, r->inputs);
-  ws_json_key(&w, "duration_ms");
-  ws_json_int(&w, ws_now_ms() - r->t0);
-  ws_json_key(&w, "inputs_per_second");
-  ws_json_double(&w, rate(r), 1);
-  ws_json_key(&w, "stopped");
-  ws_json_string(&w, r->stopped);
-  ws_json_key(&w, "findings");
-  ws_json_array_begin(&w);
-  for (unsigned i = 0; i < r->nfound; i++)
-    write_finding_json(&w, &r->found[i]);
-  ws_json_array_end(&w);
-  ws_json_object_end(&w);
-  return ws_json_finish(&w);
-}
-
-/* Atomically (a temporary file, then a rename): a run killed while writing
- * leaves the previous summary or none, never half of one. A failure is reported
- * but does not change the exit status, which is about the findings. */
-static void write_summary(const fuzz_run *r) {
-  char path[4200], err[4400];
-  snprintf(path, sizeof path, "%s/fuzz-summary.json", r->o->out_dir);
-  if (ws_write_atomically(path, write_summary_json, r, err, sizeof err) != 0)
-    fprintf(stderr, "wsprobe: fuzz: %s\n", err);
-}
-
-/* ---- findings ---- */
-
-typedef struct repro {
-  fuzz_run *r;
-  const char *signature;
-  int64_t deadline;
-} repro;
-
-/* The minimiser's predicate: the candidate against a fresh target shows the
- * same finding (same signature). Past the time budget every candidate is
- * refused, which ends the minimisation. */
-static bool reproduces(const ws_case *cand, void *ctx) {
-  repro *p = ctx;
-  char err[256];
-  if (ws_now_ms() >= p->deadline || interrupted ||
-      ws_fuzz_target_restart(p->r->target, err, sizeof err) != 0)
-    return false;
-  ws_observation obs;
-  ws_observation_init(&obs);
-  ws_fuzz_run_input(p->r->target, cand, 0, &obs);
-  ws_fuzz_finding f;
-  ws_fuzz_target_check(p->r->target, cand, &obs, &f);
-  ws_observation_free(&obs);
-  bool same = f.kind != WS_FUZZ_NONE && strcmp(f.signature, p->signature) == 0;
-  ws_fuzz_finding_free(&f);
-  return same;
-}
-
-static void title_of(char *out, size_t cap, const kept *k, const char *what) {
-  snprintf(out, cap, "Fuzz finding: %s (from %s)", k->f.signature, what);
-  for (char *p = out; *p; p++)
-    if ((unsigned char)*p < 0x20)
-      *p = ' ';
-}
-
-static int write_details(const fuzz_run *r, const kept *k, const char *what,
-                         const char *dir) {
-  char path[4200];
-  snprintf(path, sizeof path, "%s/%s.txt", dir, k->id);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    return -1;
-  fprintf(f,
-          "finding:   %s\nkind:      %s\nsignature: %s\ntarget:    %s\n"
-          "seed:      %llu\ninput:     %llu (%s)\nminimized: %zu -> %zu "
-          "steps in %d attempts\nreplay:    wsprobe test --seed %llu "
-          "--case-file %s/%s.case --cases %s TARGET\n\n",
-          k->id, ws_fuzz_kind_name(k->f.kind), k->f.signature,
-          ws_fuzz_target_name(r->target), (unsigned long long)r->o->seed,
-          (unsigned long long)k->iteration, what, k->steps_before,
-          k->steps_after, k->attempts, (unsigned long long)r->o->seed, dir,
-          k->id, k->id);
-  fputs(k->f.details ? k->f.details : "", f);
-  return fclose(f);
-}
-
-static int write_case(const fuzz_run *r, kept *k, ws_case *c, const char *what,
-                      ws_arena *arena) {
-  char dir[4096], path[4200], title[256], desc[256], err[256];
-  snprintf(dir, sizeof dir, "%s/findings", r->o->out_dir);
-  if (ws_make_dirs(dir, err, sizeof err) != 0)
-    return -1;
-  title_of(title, sizeof title, k, what);
-  snprintf(desc, sizeof desc,
-           "Found by wsprobe fuzz --seed %llu at input %llu; minimized from "
-           "%zu to %zu steps.",
-           (unsigned long long)r->o->seed, (unsigned long long)k->iteration,
-           k->steps_before, k->steps_after);
-  c->title = title;
-  c->description = desc;
-  if (ws_netfuzz_set_outcomes(c, arena, k->f.kind == WS_FUZZ_STUCK) != 0)
-    return -1;
-  char *text;
-  size_t len;
-  if (ws_case_write(c, &text, &len, err, sizeof err) != 0) {
-    fprintf(stderr, "wsprobe: fuzz: %s: %s\n", k->id, err);
-    return -1;
-  }
-  snprintf(path, sizeof path, "%s/%s.case", dir, k->id);
-  int rc = write_file(path, text, len);
-  free(text);
-  return rc == 0 ? write_details(r, k, what, dir) : -1;
-}
-
-static kept *known(fuzz_run *r, const char *signature) {
-  for (unsigned i = 0; i < r->nfound; i++)
-    if (strcmp(r->found[i].f.signature, signature) == 0)
-      return &r->found[i];
-  return NULL;
-}
-
-static void restart_or_stop(fuzz_run *r) {
-  char err[256];
-  if (!ws_fuzz_target_can_restart(r->target)) {
-    /* A URL target that stopped answering ends the run. */
-    if (ws_run_liveness(ws_fuzz_target_run(r->target)) != 1)
-      r->stopped = "target-lost";
-    return;
-  }
-  if (ws_fuzz_target_restart(r->target, err, sizeof err) != 0) {
-    fprintf(stderr, "wsprobe: fuzz: cannot restart the target: %s\n", err);
-    r->stopped = "target-lost";
-  }
-}
-
-static void report_finding(const fuzz_run *r, const kept *k) {
-  if (r->tty)
-    fprintf(stderr, "\r\033[K");
-  fprintf(stderr, "fuzz: finding %s: %s -> %s/findings/%s.case\n", k->id,
-          k->f.signature, r->o->out_dir, k->id);
-  if (r->o->verbose && k->f.details)
-    fprintf(stderr, "%.2000s\n", k->f.details);
-}
-
-/* A finding from input c: deduplicated, minimised, written. */
-static void handle_finding(fuzz_run *r, const ws_case *c, const char *what,
-                           uint64_t iteration, ws_fuzz_finding *f) {
-  kept *dup = known(r, f->signature);
-  if (dup || r->nfound == MAX_FINDINGS) {
-    if (dup)
-      dup->duplicates++;
-    ws_fuzz_finding_free(f);
-    restart_or_stop(r);
-    return;
-  }
-  kept *k = &r->found[r->nfound++];
-  memset(k, 0, sizeof *k);
-  snprintf(k->id, sizeof k->id, "fuzz-%llu-%llu",
-           (unsigned long long)r->o->seed, (unsigned long long)iteration);
-  if (strlen(k->id) >= WS_CASE_ID_MAX)
-    snprintf(k->id, sizeof k->id, "fz-%llx-%llx",
-             (unsigned long long)r->o->seed, (unsigned long long)iteration);
-  k->f = *f;
-  k->iteration = iteration;
-  k->found_ms = ws_now_ms() - r->t0;
-  k->steps_before = c->step_count;
-  ws_arena arena;
-  ws_arena_init(&arena, 0);
-  ws_case small = *c;
-  snprintf(small.id, sizeof small.id, "%s", k->id);
-  if (ws_fuzz_target_can_restart(r->target)) {
-    repro p = {r, k->f.signature,
-               ws_now_ms() + (int64_t)(MINIMIZE_MS * r->o->timeout_scale)};
-    k->attempts =
-        ws_minimize(&small, reproduces, &p, MINIMIZE_ATTEMPTS, &arena, &small);
-  }
-  k->steps_after = small.step_count;
-  k->written = write_case(r, k, &small, what, &arena) == 0;
-  if (!k->written)
-    fprintf(stderr, "wsprobe: fuzz: cannot write finding %s\n", k->id);
-  ws_arena_free(&arena);
-  report_finding(r, k);
-  restart_or_stop(r);
-}
-
 /* ---- the loop ---- */
 
-typedef struct slot {
-  ws_arena arena;
-  ws_case c;
-  char what[160];
-  ws_observation obs;
-  uint64_t iteration;
-  const ws_fuzz_target *target;
-  pthread_t thread;
-} slot;
-
-static void *run_slot(void *arg) {
-  slot *s = arg;
-  ws_fuzz_run_input(s->target, &s->c, 0, &s->obs);
+static void *run_input(void *arg) {
+  fuzz_input *in = arg;
+  ws_fuzz_run_input(in->target, &in->c, 0, &in->obs);
   return NULL;
 }
 
-static int generate(fuzz_run *r, slot *s) {
+static int generate(fuzz_run *r, fuzz_input *in) {
   char id[WS_CASE_ID_MAX + 1];
-  s->iteration = ++r->inputs;
-  snprintf(id, sizeof id, "fz-%llu", (unsigned long long)s->iteration);
-  ws_arena_init(&s->arena, WS_NETFUZZ_ARENA_LIMIT);
-  ws_observation_init(&s->obs);
-  s->target = r->target;
-  return ws_netfuzz_next(r->gen, &s->arena, id, &s->c, s->what, sizeof s->what);
+  in->iteration = ++r->inputs;
+  snprintf(id, sizeof id, "fz-%llu", (unsigned long long)in->iteration);
+  ws_arena_init(&in->arena, WS_NETFUZZ_ARENA_LIMIT);
+  ws_observation_init(&in->obs);
+  in->target = r->target;
+  return ws_netfuzz_next(r->gen, &in->arena, id, &in->c, in->what,
+                         sizeof in->what);
 }
 
-static void release(slot *s) {
-  ws_observation_free(&s->obs);
-  ws_arena_free(&s->arena);
-}
-
-/* A finding after a batch: which input shows it on its own? */
-static void attribute(fuzz_run *r, slot *slots, int n, ws_fuzz_finding *f) {
-  if (n == 1) {
-    handle_finding(r, &slots[0].c, slots[0].what, slots[0].iteration, f);
-    return;
+static void release(fuzz_input *in, int n) {
+  for (int i = 0; i < n; i++) {
+    ws_observation_free(&in[i].obs);
+    ws_arena_free(&in[i].arena);
   }
-  char err[256];
-  ws_fuzz_finding_free(f);
-  for (int i = 0; i < n && !r->stopped; i++) {
-    if (ws_fuzz_target_restart(r->target, err, sizeof err) != 0) {
-      r->stopped = "target-lost";
-      return;
-    }
-    ws_observation obs;
-    ws_observation_init(&obs);
-    ws_fuzz_run_input(r->target, &slots[i].c, 0, &obs);
-    ws_fuzz_finding g;
-    ws_fuzz_target_check(r->target, &slots[i].c, &obs, &g);
-    ws_observation_free(&obs);
-    if (g.kind != WS_FUZZ_NONE) {
-      handle_finding(r, &slots[i].c, slots[i].what, slots[i].iteration, &g);
-      return;
-    }
-  }
-  restart_or_stop(r); /* only the batch together showed it */
-}
-
-static void progress(fuzz_run *r) {
-  if (!r->tty || ws_now_ms() < r->next_progress)
-    return;
-  r->next_progress = ws_now_ms() + 250;
-  fprintf(stderr, "\r\033[Kfuzz: %llu inputs  %.0f/s  %u finding%s  %.0f s",
-          (unsigned long long)r->inputs, rate(r), r->nfound,
-          r->nfound == 1 ? "" : "s", elapsed_s(r));
 }
 
 static bool time_left(fuzz_run *r) {
-  if (interrupted)
+  if (fuzz_interrupted)
     r->stopped = "interrupted";
   else if (r->o->iterations && r->inputs >= r->o->iterations)
     r->stopped = "iterations";
   else if (r->o->duration_ms && ws_now_ms() - r->t0 >= r->o->duration_ms)
     r->stopped = "duration";
-  else if (r->nfound == MAX_FINDINGS)
+  else if (r->nfound == FUZZ_MAX_FINDINGS)
     r->stopped = "findings";
   return !r->stopped;
 }
 
-/* Up to --jobs inputs side by side, then one oracle check for all. */
-static void run_batch(fuzz_run *r, slot *slots) {
+/* The batch in cur, and the one before it in prev (prev_n inputs; 0 after
+ * a restart, which ends whatever they could still have caused). */
+typedef struct batches {
+  fuzz_input *cur, *prev;
+  int cur_n, prev_n;
+} batches;
+
+/* Up to --jobs inputs side by side, then one oracle check for all. True
+ * when it found something (the target was restarted). */
+static bool run_batch(fuzz_run *r, batches *b) {
+  fuzz_input *in = b->cur;
   int n = 0;
   while (n < r->o->jobs &&
          (!r->o->iterations || r->inputs < r->o->iterations)) {
-    if (generate(r, &slots[n]) != 0) {
-      release(&slots[n]); /* an input over its memory bound is skipped */
+    if (generate(r, &in[n]) != 0) {
+      release(&in[n], 1); /* an input over its memory bound is skipped */
       continue;
     }
     n++;
   }
-  bool threaded[MAX_JOBS] = {false};
+  b->cur_n = n;
+  ws_fuzz_target_mark(r->target);
+  fuzz_progress_running(r->progress, n ? in[0].iteration : 0);
+  bool threaded[FUZZ_MAX_JOBS] = {false};
   for (int i = 1; i < n; i++)
-    threaded[i] =
-        pthread_create(&slots[i].thread, NULL, run_slot, &slots[i]) == 0;
+    threaded[i] = pthread_create(&in[i].thread, NULL, run_input, &in[i]) == 0;
   for (int i = 0; i < n; i++)
     if (!threaded[i])
-      run_slot(&slots[i]);
+      run_input(&in[i]);
   for (int i = 1; i < n; i++)
     if (threaded[i])
-      pthread_join(slots[i].thread, NULL);
+      pthread_join(in[i].thread, NULL);
   /* In a batch, the input that may have left its peer stuck is the one
    * the oracle looks at (it confirms on its own). */
   int look = 0;
   for (int i = 0; i < n; i++)
-    if (ws_fuzz_looks_stuck(&slots[i].c, &slots[i].obs)) {
+    if (ws_fuzz_looks_stuck(&in[i].c, &in[i].obs)) {
       look = i;
       break;
     }
   ws_fuzz_finding f;
-  ws_fuzz_target_check(r->target, n ? &slots[look].c : NULL,
-                       n ? &slots[look].obs : NULL, &f);
-  if (f.kind == WS_FUZZ_STUCK && n > 1)
-    handle_finding(r, &slots[look].c, slots[look].what, slots[look].iteration,
-                   &f);
-  else if (f.kind != WS_FUZZ_NONE)
-    attribute(r, slots, n, &f);
+  ws_fuzz_target_check(r->target, n ? &in[look].c : NULL,
+                       n ? &in[look].obs : NULL, false, &f);
+  fuzz_progress_running(r->progress, 0);
+  fuzz_progress_update(r->progress, r->inputs, r->hits, r->nfound);
+  if (f.kind == WS_FUZZ_NONE)
+    return false;
+  /* Suspects, most likely first: the input the oracle looked at, the rest
+   * of the batch, then the batch before (a crash that showed late). */
+  fuzz_input *suspects[2 * FUZZ_MAX_JOBS];
+  int m = 0;
+  if (n)
+    suspects[m++] = &in[look];
   for (int i = 0; i < n; i++)
-    release(&slots[i]);
+    if (i != look)
+      suspects[m++] = &in[i];
+  for (int i = 0; i < b->prev_n; i++)
+    suspects[m++] = &b->prev[i];
+  fuzz_found(r, &f, suspects, m);
+  return true;
 }
 
 static void fuzz_loop(fuzz_run *r) {
-  slot *slots = calloc((size_t)r->o->jobs, sizeof *slots);
-  if (!slots) {
+  fuzz_input *mem = calloc(2 * (size_t)r->o->jobs, sizeof *mem);
+  if (!mem) {
     r->stopped = "out-of-memory";
     return;
   }
+  batches b = {.cur = mem, .prev = mem + r->o->jobs};
   while (time_left(r)) {
-    run_batch(r, slots);
-    progress(r);
+    bool found = run_batch(r, &b);
+    release(b.prev, b.prev_n);
+    if (found) { /* the target restarted: nothing left to pin on these */
+      release(b.cur, b.cur_n);
+      b.cur_n = 0;
+    }
+    fuzz_input *t = b.prev;
+    b.prev = b.cur;
+    b.prev_n = b.cur_n;
+    b.cur = t;
+    b.cur_n = 0;
   }
-  free(slots);
-}
-
-static void print_summary(const fuzz_run *r) {
-  if (r->tty)
-    fprintf(stderr, "\r\033[K");
-  unsigned crash = 0, hang = 0, stuck = 0;
-  for (unsigned i = 0; i < r->nfound; i++) {
-    crash += r->found[i].f.kind == WS_FUZZ_CRASH;
-    hang += r->found[i].f.kind == WS_FUZZ_HANG;
-    stuck += r->found[i].f.kind == WS_FUZZ_STUCK;
-  }
-  printf("fuzz: %llu inputs in %.1f s (%.0f inputs/s), seed %llu: %u "
-         "finding%s (%u crash, %u hang, %u stuck), stopped by %s; "
-         "%s/fuzz-summary.json\n",
-         (unsigned long long)r->inputs, elapsed_s(r), rate(r),
-         (unsigned long long)r->o->seed, r->nfound, r->nfound == 1 ? "" : "s",
-         crash, hang, stuck, r->stopped, r->o->out_dir);
-  fflush(stdout);
+  release(b.prev, b.prev_n);
+  free(mem);
 }
 
 static void install_signals(void) {
@@ -643,7 +326,7 @@ static void install_signals(void) {
 
 static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
   char err[512];
-  fuzz_run r = {.o = o, .tty = isatty(STDERR_FILENO) == 1};
+  fuzz_run r = {.o = o};
   if (ws_make_dirs(o->out_dir, err, sizeof err) != 0) {
     fprintf(stderr, "wsprobe: fuzz: %s\n", err);
     return WS_EXIT_USAGE;
@@ -669,9 +352,13 @@ static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
           ws_fuzz_target_name(r.target));
   install_signals();
   r.t0 = ws_now_ms();
+  r.progress = fuzz_progress_start(stderr, STDERR_FILENO, r.t0, o->duration_ms,
+                                   o->iterations);
   fuzz_loop(&r);
-  print_summary(&r);
-  write_summary(&r);
+  fuzz_progress_stop(r.progress); /* clears the line before the summary */
+  r.progress = NULL;
+  fuzz_print_summary(&r);
+  fuzz_write_summary(&r);
   for (unsigned i = 0; i < r.nfound; i++)
     ws_fuzz_finding_free(&r.found[i].f);
   ws_netfuzz_free(r.gen);

@@ -7,6 +7,7 @@
  * the answering close) from a separate generator, so the bytes shown are
  * exact whatever the target does. */
 #include "case/case_bytes.h"
+#include "case/stream.h"
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/test_options.h"
@@ -120,9 +121,9 @@ static void frame_fields(FILE *out, const ws_step *s) {
 
 static void frame_step(FILE *out, const ws_step *s) {
   uint8_t op = s->frame.opcode;
-  if (!plain_frame(&s->frame) ||
-      !(op == WS_OP_TEXT || op == WS_OP_BINARY || op == WS_OP_PING ||
-        op == WS_OP_PONG || op == WS_OP_CLOSE)) {
+  bool data = op == WS_OP_TEXT || op == WS_OP_BINARY;
+  if (!plain_frame(&s->frame) || (data && !s->compress) ||
+      !(data || op == WS_OP_PING || op == WS_OP_PONG || op == WS_OP_CLOSE)) {
     frame_fields(out, s);
   } else if (op == WS_OP_CLOSE && s->payload.len == 1) {
     fputs("close-raw ", out);
@@ -152,6 +153,8 @@ static void step_text(FILE *out, const ws_step *s) {
     fprintf(out, "fragmented %s ", ws_opcode_name(s->frame.opcode));
     payload_expr(out, &s->payload);
     fprintf(out, " in %zu", s->fragment_size);
+    if (!s->compress)
+      fputs(" uncompressed", out);
     break;
   case WS_STEP_RAW:
     fputs("raw ", out);
@@ -185,6 +188,12 @@ static void step_text(FILE *out, const ws_step *s) {
     fprintf(out, "request (%zu bytes%s)", s->payload.len,
             s->request_is_template ? ", {host} {path} {key} substituted" : "");
     break;
+  case WS_STEP_STREAM: {
+    char text[160];
+    ws_stream_step_text(s, text, sizeof text);
+    fputs(text, out);
+    return; /* every streamed message is echoed: no "echo" to add */
+  }
   }
   if (s->echo)
     fputs(" echo", out);

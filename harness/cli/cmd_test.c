@@ -318,6 +318,7 @@ static void fill_run_header(struct test_run *t, const char *target) {
   r->started_at = strdup(when);
   r->seed = o->seed;
   r->timeout_scale = o->timeout_scale;
+  snprintf(r->profile, sizeof r->profile, "%s", ws_profile_name(o->profile));
   r->selected = t->case_count;
 }
 
@@ -587,7 +588,8 @@ int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
                           .origin = o->origin,
                           .extra_headers = o->extra_headers,
                           .record_all_wire = o->wire_all,
-                          .wire_max = ws_test_effective_wire_max(o)};
+                          .wire_max = ws_test_effective_wire_max(o),
+                          .profile = o->profile};
     rc = run_target(&t, &run);
   }
   free_run(&t);

@@ -28,6 +28,9 @@ static void usage(FILE *out) {
       "  --json FILE           results.json path (default "
       "DIR/results.json)\n"
       "  --timeout-scale F     multiply every deadline (0.1..100)\n"
+      "  --profile NAME        default, or full: `stream` steps send their\n"
+      "                        long counts (Autobahn's 1000 messages per\n"
+      "                        9.x/12.x/13.x case), deadlines grow to match\n"
       "  --header \"K: V\"       extra header on every request (repeatable);\n"
       "                        raw-request cases get it too, unless their\n"
       "                        request has that field or it is one the\n"
@@ -214,7 +217,7 @@ static int default_jobs(void) {
 }
 
 /* Long options without a short form, past every char value. */
-enum { OPT_AUTOBAHN_CONFIG = 0x100, OPT_AUTOBAHN_REPORT };
+enum { OPT_AUTOBAHN_CONFIG = 0x100, OPT_AUTOBAHN_REPORT, OPT_PROFILE };
 
 /* Owned copies of joined pattern lists live here, freed with the options. */
 static char *owned_patterns, *owned_excludes;
@@ -298,6 +301,16 @@ static int parse_one(int opt, ws_test_options *o) {
   case OPT_AUTOBAHN_REPORT:
     o->autobahn_report = optarg;
     return 0;
+  case OPT_PROFILE: {
+    int profile = ws_profile_parse(optarg);
+    if (profile < 0) {
+      fprintf(stderr, "wsprobe: --profile: '%s' is not default or full\n",
+              optarg);
+      return -1;
+    }
+    o->profile = (enum ws_profile)profile;
+    return 0;
+  }
   }
   return -1;
 }
@@ -352,6 +365,7 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
       {"path", required_argument, NULL, 'P'},
       {"autobahn-config", required_argument, NULL, OPT_AUTOBAHN_CONFIG},
       {"autobahn-report", required_argument, NULL, OPT_AUTOBAHN_REPORT},
+      {"profile", required_argument, NULL, OPT_PROFILE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);

@@ -44,7 +44,8 @@ typedef struct ws_test_options {
   const char *out_dir;
   const char *json_path; /* --json, else OUT/results.json */
   double timeout_scale;
-  char *extra_headers; /* heap: "K: V\r\n" lines, or NULL */
+  enum ws_profile profile; /* --profile */
+  char *extra_headers;     /* heap: "K: V\r\n" lines, or NULL */
   const char *origin;
   const char *agent;
   uint64_t seed;

@@ -186,6 +186,14 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
     return p->name && !has_header(obs, p);
   case WS_PRED_ALIVE:
     return obs->alive == 1;
+  case WS_PRED_STREAM_ECHO:
+    return obs->stream_echoed == obs->stream_expected &&
+           obs->stream_mismatched == 0;
+  case WS_PRED_DEFLATE:
+    return obs->upgraded && obs->deflate &&
+           (p->min == 0 || obs->deflate_offer == p->min);
+  case WS_PRED_NO_DEFLATE:
+    return obs->upgraded && !obs->deflate;
   }
   return false;
 }

@@ -107,6 +107,17 @@ void ws_grade_pred_text(ws_buf *b, const ws_predicate *p) {
   case WS_PRED_LAST_PONG:
     ws_buf_puts(b, "last-pong");
     break;
+  case WS_PRED_STREAM_ECHO:
+    ws_buf_puts(b, "stream-echo");
+    break;
+  case WS_PRED_DEFLATE:
+    ws_buf_puts(b, "deflate");
+    if (p->min)
+      ws_buf_printf(b, " offer=%u", p->min);
+    break;
+  case WS_PRED_NO_DEFLATE:
+    ws_buf_puts(b, "no-deflate");
+    break;
   }
 }
 
@@ -376,6 +387,44 @@ static void explain_handshake(const ws_grade_ctx *g, const ws_predicate *p,
   ws_buf_printf(&out->sentence, ", %s", ws_buf_str(&out->fact));
 }
 
+/* `deflate` / `no-deflate`: what the handshake settled. */
+static void deflate_fact(const ws_observation *obs, ws_explanation *out) {
+  if (!obs->upgraded) {
+    out->code = "not-upgraded";
+    ws_buf_puts(&out->fact, "the connection was not upgraded");
+  } else if (!obs->deflate) {
+    out->code = "deflate-declined";
+    ws_buf_puts(&out->fact, "the server declined permessage-deflate");
+  } else {
+    out->code = "deflate-accepted";
+    ws_buf_printf(&out->fact,
+                  "the server accepted permessage-deflate offer %zu",
+                  obs->deflate_offer);
+  }
+}
+
+/* `stream-echo`: the first message that came back different, else how far
+ * the stream got. */
+static void stream_fact(const ws_observation *obs, ws_explanation *out) {
+  if (obs->stream_mismatched > 0) {
+    out->code = "stream-mismatch";
+    ws_buf_printf(&out->fact,
+                  "%llu of %llu streamed messages came back "
+                  "different",
+                  (unsigned long long)obs->stream_mismatched,
+                  (unsigned long long)obs->stream_expected);
+  } else {
+    out->code = "stream-incomplete";
+    ws_buf_printf(&out->fact,
+                  "%llu of %llu streamed messages echoed (%llu sent)",
+                  (unsigned long long)obs->stream_echoed,
+                  (unsigned long long)obs->stream_expected,
+                  (unsigned long long)obs->stream_sent);
+  }
+  if (obs->stream_problem)
+    ws_buf_printf(&out->fact, "; %s", obs->stream_problem);
+}
+
 static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
                            ws_explanation *out) {
   switch (p->kind) {
@@ -397,6 +446,13 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
   case WS_PRED_LAST_PONG:
     out->code = "last-pong-missing";
     ws_buf_puts(&out->fact, "the latest ping marked echo got no pong");
+    break;
+  case WS_PRED_STREAM_ECHO:
+    stream_fact(g->obs, out);
+    break;
+  case WS_PRED_DEFLATE:
+  case WS_PRED_NO_DEFLATE:
+    deflate_fact(g->obs, out);
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
@@ -489,6 +545,14 @@ static void observed_replies(const ws_grade_ctx *g, ws_buf *b) {
   if (g->ping_count)
     ws_buf_printf(b, "; %zu %s from the peer (answered)", g->ping_count,
                   plural(g->ping_count, "ping", "pings"));
+  const ws_observation *obs = g->obs;
+  if (obs->stream_expected)
+    ws_buf_printf(b, "; stream: %llu of %llu echoed",
+                  (unsigned long long)obs->stream_echoed,
+                  (unsigned long long)obs->stream_expected);
+  if (obs->stream_mismatched)
+    ws_buf_printf(b, ", %llu different",
+                  (unsigned long long)obs->stream_mismatched);
 }
 
 static void observed_end(const ws_grade_ctx *g, ws_buf *b) {

@@ -30,6 +30,7 @@ void ws_observation_free(ws_observation *obs) {
   }
   free(obs->wire);
   free(obs->harness_error);
+  free(obs->stream_problem);
   size_t wire_max = obs->wire_max;
   ws_observation_init(obs);
   obs->wire_max = wire_max;

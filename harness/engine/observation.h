@@ -4,6 +4,8 @@
 #ifndef WS_HARNESS_OBSERVATION_H
 #define WS_HARNESS_OBSERVATION_H
 
+#include "codec/pmd.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +71,10 @@ typedef struct ws_observation {
   ws_obs_header *headers;
   bool upgraded;     /* 101 and valid for the request sent */
   int upgrade_error; /* WS_E_HS_RESPONSE_x when not upgraded (positive) */
+  /* permessage-deflate (RFC 7692), when the handshake agreed on it. */
+  bool deflate;
+  ws_pmd_agreement deflate_agreement;
+  size_t deflate_offer; /* the permessage-deflate offer answered, 1-based */
 
   /* Frames and messages received after the upgrade, in order. */
   size_t event_count;
@@ -89,6 +95,14 @@ typedef struct ws_observation {
                              still open */
   size_t steps_started;   /* steps started in all */
   int send_error;         /* errno of the first failed write, or 0 */
+
+  /* `stream` steps (case/stream.h): their echoes are checked as they
+   * arrive and only counted, never kept as events. */
+  uint64_t stream_expected;   /* messages the stream steps were to send */
+  uint64_t stream_sent;       /* of those, sent */
+  uint64_t stream_echoed;     /* echoes equal to what was sent, in order */
+  uint64_t stream_mismatched; /* echoes that differ */
+  char *stream_problem;       /* the first difference in words, or NULL */
 
   /* Liveness probe (only when the case asks for `alive`). */
   int alive; /* -1 not probed, 0 dead, 1 alive */

@@ -54,7 +54,27 @@ static int size_budget(ws_session *s, size_t *largest) {
   }
   ws_expected_free(&want);
   s->kept_max = 2 * total + SESSION_EXTRA_KEPT;
+  /* A streamed echo is compared whole, never kept: the reader must hold
+   * one, the case's budget need not. */
+  for (size_t i = 0; i < s->c->step_count; i++) {
+    const ws_step *st = &s->c->steps[i];
+    if (st->kind == WS_STEP_STREAM && st->stream.size > *largest)
+      *largest = (size_t)st->stream.size;
+  }
   return 0;
+}
+
+/* The case deadline: its timeout (scaled), longer by the ratio of streamed
+ * messages when the full profile sends more of them than the default. */
+static int64_t case_deadline_us(const ws_session *s) {
+  const ws_case *c = s->c;
+  uint32_t timeout = c->timeout_ms ? c->timeout_ms : WS_CASE_DEFAULT_TIMEOUT_MS;
+  double us = (double)session_scaled_us(s, timeout);
+  uint64_t base = ws_case_stream_messages(c, WS_PROFILE_DEFAULT);
+  uint64_t now = ws_case_stream_messages(c, s->opts.profile);
+  if (base > 0 && now > base)
+    us *= (double)now / (double)base;
+  return (int64_t)us;
 }
 
 ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
@@ -70,8 +90,8 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
   s->role = opts->role;
   s->scale = effective_scale(opts->timeout_scale);
   s->t0 = s->now = now_us;
-  uint32_t timeout = c->timeout_ms ? c->timeout_ms : WS_CASE_DEFAULT_TIMEOUT_MS;
-  s->deadline = s->t0 + session_scaled_us(s, timeout);
+  s->deadline = s->t0 + case_deadline_us(s);
+  s->obs->stream_expected = ws_case_stream_messages(c, opts->profile);
   /* Every key derives from (seed, case id), whatever thread or order runs
    * the case: the same seed sends the same bytes. */
   ws_case_keys_init(&s->keys, opts->seed, c->id, s->key);
@@ -91,7 +111,7 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
    * its prefix and its length. */
   s->reader.config.max_message =
       largest > SESSION_MIN_MESSAGE_KEPT ? largest : SESSION_MIN_MESSAGE_KEPT;
-  session_init_reader(s, 0);
+  session_init_reader(s, false);
   /* Our own output, followed for frame boundaries: any RSV is fine. */
   ws_frame_decoder_config tc = {.sender = client ? WS_SENDER_CLIENT
                                                  : WS_SENDER_SERVER,
@@ -112,6 +132,8 @@ void ws_session_free(ws_session *s) {
   ws_buf_free(&s->out);
   ws_buf_free(&s->coalesced);
   ws_buf_free(&s->coalesced_note);
+  session_stream_free(s);
+  session_pmd_free(s);
   free(s->check_key);
   free(s->check_protocols);
   free(s->check_extensions);

@@ -50,6 +50,8 @@ typedef struct ws_session_opts {
   uint64_t seed;            /* keys derive from it and the case id */
   ws_request_target target; /* client role: the request's Host, path,
                                Origin and extra headers */
+  enum ws_profile profile;  /* how many messages `stream` steps send; the
+                               case deadline grows with their ratio */
 } ws_session_opts;
 
 /* A session for case c, recording into obs (initialised by the caller,

@@ -95,11 +95,49 @@ int session_send_request(ws_session *s, const ws_step *step) {
   return rc;
 }
 
-static bool offers_deflate(const ws_hs_response_info *info) {
-  for (size_t i = 0; i < info->extensions.count; i++)
-    if (ws_span_ieq(info->extensions.items[i].name, WS_PMD_NAME))
+static bool names_deflate(const ws_extension_list *list) {
+  for (size_t i = 0; i < list->count; i++)
+    if (ws_span_ieq(list->items[i].name, WS_PMD_NAME))
       return true;
   return false;
+}
+
+/* A Sec-WebSocket-Extensions value as a list; an unparsable or absent one
+ * is an empty list. */
+static void extension_list(const char *value, ws_extension_list *out) {
+  ws_extension_list_init(out);
+  if (value && ws_extensions_parse(value, strlen(value), out) != 0)
+    ws_extension_list_init(out);
+}
+
+/* What permessage-deflate the exchange settled: 1 agreed (*agreement, and
+ * the offer answered, 1-based, in obs), 0 not in use, or a negative
+ * WS_E_PMD_x / WS_E_HS_RESPONSE_EXTENSION: the response breaks RFC 7692
+ * and the client must fail the connection. */
+static int settle_deflate(ws_session *s, const char *offers_value,
+                          const ws_extension_list *response,
+                          ws_pmd_agreement *agreement) {
+  if (!names_deflate(response))
+    return 0;
+  ws_extension_list offers;
+  extension_list(offers_value, &offers);
+  size_t chosen = 0;
+  int rc = ws_pmd_client_accept(&offers, response, agreement, &chosen);
+  if (rc == 1) {
+    /* Index among the permessage-deflate offers, as a case counts them. */
+    size_t nth = 0;
+    for (size_t i = 0; i <= chosen && i < offers.count; i++)
+      if (ws_span_ieq(offers.items[i].name, WS_PMD_NAME))
+        nth++;
+    s->obs->deflate_offer = nth;
+  }
+  return rc;
+}
+
+/* Once the handshake is through with permessage-deflate agreed. */
+static void use_deflate(ws_session *s, const ws_pmd_agreement *agreement) {
+  session_init_reader(s, true);
+  (void)session_pmd_start(s, agreement);
 }
 
 static int record_headers(ws_session *s, const ws_http_message *m) {
@@ -123,8 +161,14 @@ static void on_response(ws_session *s) {
   if (record_headers(s, m) != 0)
     return;
   ws_hs_response_info info;
+  ws_pmd_agreement agreement;
   int rc = ws_hs_validate_response(m, s->check_key, s->check_protocols,
                                    s->check_extensions, &info);
+  int pmd = rc < 0 ? 0
+                   : settle_deflate(s, s->check_extensions, &info.extensions,
+                                    &agreement);
+  if (rc >= 0 && pmd < 0)
+    rc = pmd; /* RFC 7692 7: the client fails the connection */
   if (rc < 0) {
     obs->upgrade_error = -rc;
     session_note(s, "HTTP %d: not upgraded: %s", m->status,
@@ -132,19 +176,52 @@ static void on_response(ws_session *s) {
     return;
   }
   obs->upgraded = s->upgraded = true;
-  if (offers_deflate(&info)) {
-    /* RFC 7692 6: RSV1 now marks compressed messages, which are no
-     * violation; the reader keeps them as they came (not inflated). */
-    session_init_reader(s, WS_RSV1);
-    session_note(s, "permessage-deflate negotiated: RSV1 allowed");
-  }
+  if (pmd == 1)
+    use_deflate(s, &agreement);
 }
 
-/* The server's answer: a 101 accepting nothing optional, or the refusal
- * that matches the first problem of the request (its HTTP status). */
+/* Server role: the case's `handshake` step, which says what the 101
+ * answers (its protocols= is the subprotocol chosen, its extensions= the
+ * extensions accepted, as written); NULL when the case has none. */
+const ws_step *session_server_handshake(const ws_session *s) {
+  const ws_case *c = s->c;
+  size_t first = 0;
+  while (first < c->step_count && c->steps[first].kind == WS_STEP_CHOP)
+    first++;
+  return first < c->step_count && c->steps[first].kind == WS_STEP_HANDSHAKE
+             ? &c->steps[first]
+             : NULL;
+}
+
+/* Server role: the 101's extensions settle permessage-deflate against the
+ * request's offers. A case may answer wrongly on purpose (to see the client
+ * fail the connection): then nothing is compressed. */
+static void server_deflate(ws_session *s, const ws_http_message *request,
+                           const char *answered) {
+  if (!answered)
+    return;
+  ws_extension_list response;
+  extension_list(answered, &response);
+  char *offers = joined_values(s, request, "Sec-WebSocket-Extensions");
+  ws_pmd_agreement agreement;
+  int rc = settle_deflate(s, offers, &response, &agreement);
+  if (rc == 1)
+    use_deflate(s, &agreement);
+  else if (rc < 0)
+    session_note(s,
+                 "the 101 answers permessage-deflate against RFC 7692 "
+                 "(%s): nothing is compressed",
+                 ws_error_message(rc));
+  free(offers);
+}
+
+/* The server's answer: a 101 (accepting what the case's `handshake` step
+ * says, else nothing optional), or the refusal that matches the first
+ * problem of the request (its HTTP status). */
 static void answer_request(ws_session *s, int problem) {
-  char text[1024];
+  char text[2048];
   ssize_t n;
+  const ws_step *hs = session_server_handshake(s);
   if (problem == 0) {
     const ws_http_message *m = ws_http_parser_message(&s->http);
     const ws_span *key = ws_http_field_get(m, "Sec-WebSocket-Key", 0);
@@ -153,7 +230,11 @@ static void answer_request(ws_session *s, int problem) {
       session_oom(s);
       return;
     }
-    n = ws_hs_build_response(text, sizeof text, accept, NULL, NULL);
+    n = ws_hs_build_response(text, sizeof text, accept,
+                             hs ? hs->protocols : NULL,
+                             hs ? hs->extensions : NULL);
+    if (n >= 0)
+      server_deflate(s, m, hs ? hs->extensions : NULL);
   } else {
     n = ws_hs_build_refusal(text, sizeof text, problem);
   }

@@ -11,15 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-void session_init_reader(ws_session *s, uint8_t allowed_rsv) {
+void session_init_reader(ws_session *s, bool permessage_deflate) {
   /* The peer's frames: a server's must not be masked, a client's must be
    * (RFC 6455 5.1); OBSERVE records its violations and goes on. */
   ws_message_config mc = {
       .sender = s->role == WS_ROLE_CLIENT ? WS_SENDER_SERVER : WS_SENDER_CLIENT,
       .policy = WS_POLICY_OBSERVE,
-      .allowed_rsv = allowed_rsv,
       .max_message = s->reader.config.max_message,
-      .max_fragments = UINT32_MAX};
+      .max_fragments = UINT32_MAX,
+      .permessage_deflate = permessage_deflate};
   ws_message_reader_free(&s->reader);
   ws_message_reader_init(&s->reader, &mc);
 }
@@ -47,19 +47,25 @@ static uint8_t *copy_bytes(ws_session *s, const uint8_t *data, size_t len) {
 static void record_message(ws_session *s, const ws_message_event *m) {
   ws_obs_event ev = {.kind = WS_OBS_MESSAGE};
   ev.opcode = m->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY;
+  const uint8_t *data = m->data;
+  size_t len = m->len;
   ev.full_len = m->full_len > m->len ? m->full_len : m->len;
+  /* The message is what the compressed bytes inflate to (RFC 7692 6). */
+  if (m->compressed &&
+      session_pmd_inflate(s, m, &data, &len, &ev.full_len) != 0)
+    return;
+  if (session_stream_take(s, ev.opcode, data, len, ev.full_len))
+    return;
   /* Bounded over the whole case (session_internal.h). */
   size_t budget = s->kept_max - s->kept_bytes;
-  ev.len = m->len < budget ? m->len : budget;
-  ev.data = copy_bytes(s, m->data, ev.len);
+  ev.len = len < budget ? len : budget;
+  ev.data = copy_bytes(s, data, ev.len);
   if (s->fatal)
     return;
   s->kept_bytes += ev.len;
   if (ev.len < ev.full_len)
     session_note(s, "message of %llu bytes: only the first %zu kept",
                  (unsigned long long)ev.full_len, ev.len);
-  if (m->compressed)
-    session_note(s, "message is compressed (RSV1): bytes kept as received");
   record(s, &ev);
 }
 

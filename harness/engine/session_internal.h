@@ -9,10 +9,13 @@
 #define WS_HARNESS_SESSION_INTERNAL_H
 
 #include "case/expected.h"
+#include "codec/deflate.h"
 #include "codec/frame.h"
 #include "codec/handshake.h"
 #include "codec/http.h"
+#include "codec/inflate.h"
 #include "codec/message.h"
+#include "codec/pmd.h"
 #include "engine/session.h"
 #include "util/buf.h"
 #include "util/prng.h"
@@ -52,6 +55,7 @@ enum step_stage {
   STAGE_RUN,     /* the step runs */
   STAGE_FRAGS,   /* a fragmented step sends its next frame */
   STAGE_PAUSE,   /* a `wait` step pauses, until pause_until */
+  STAGE_STREAM,  /* a `stream` step: one message out, its echo in, again */
   STAGE_AFTER,   /* the step is done */
 };
 
@@ -80,6 +84,23 @@ typedef struct ws_session {
   ws_expected want;   /* STAGE_REPLIES: what must have come back */
   bool want_built;
   int64_t grace_until; /* PHASE_GRACE and PHASE_DRAIN */
+  struct {
+    bool on;                    /* permessage-deflate is agreed */
+    ws_pmd_agreement agreement; /* what both sides compress with */
+    ws_deflater *tx;            /* our messages */
+    ws_inflater *rx;            /* the peer's */
+    ws_bytebuf scratch;         /* the peer's message, inflated */
+    ws_bytebuf packed;          /* our message, compressed (a fragmented
+                                   step's lives until its last frame) */
+    ws_step frag_step;          /* a fragmented step carrying `packed` */
+    bool frag_compressed;       /* STAGE_FRAGS sends `packed` */
+  } pmd;                        /* session_deflate.c */
+  struct {
+    uint32_t count;   /* messages this step sends under the profile */
+    uint32_t next;    /* index of the next message to send */
+    bool waiting;     /* message next - 1 is out, its echo not yet in */
+    uint8_t *message; /* the message in flight (the step's size) */
+  } stream;           /* STAGE_STREAM (session_stream.c) */
 
   /* Opening handshake. */
   char *check_key;       /* client: the key the response is checked against */
@@ -175,9 +196,41 @@ void session_abandon_write(ws_session *s, const char *why);
 /* Close frames have gone both ways: records it once. */
 void session_check_closing_handshake(ws_session *s);
 
+/* ---- session_deflate.c ---- */
+
+/* Both directions set up for the agreement: 0, or -1 (out of memory). */
+int session_pmd_start(ws_session *s, const ws_pmd_agreement *agreement);
+/* Whether step st's message goes compressed: agreed, and the step allows
+ * it (text/binary short forms, fragmented, stream; never a `frame`). */
+bool session_pmd_applies(const ws_session *s, const ws_step *st);
+/* Compresses one whole message of ours into s->pmd.packed: 0 or -1. */
+int session_pmd_compress(ws_session *s, const uint8_t *data, size_t len);
+/* The peer's RSV1 message, inflated with the agreed parameters: 0 with
+ * `*data`, `*len` (s->pmd.scratch, valid until the next call) and *full_len
+ * (larger than *len when only a prefix was kept), or -1 when there is no
+ * message to record (its violation or note is already recorded). */
+int session_pmd_inflate(ws_session *s, const ws_message_event *m,
+                        const uint8_t **data, size_t *len, uint64_t *full_len);
+void session_pmd_free(ws_session *s);
+
+/* ---- session_stream.c ---- */
+
+/* Starts the `stream` step at s->step: 0, or -1 (out of memory: fatal). */
+int session_stream_begin(ws_session *s);
+/* STAGE_STREAM: sends the next message once the previous one's echo is in.
+ * False while it waits for that echo. */
+bool session_stream_run(ws_session *s);
+/* A data message from the peer: true when it was the echo a stream step
+ * waits for (checked and counted, not recorded as an event). */
+bool session_stream_take(ws_session *s, uint8_t opcode, const uint8_t *data,
+                         size_t len, uint64_t full_len);
+void session_stream_free(ws_session *s);
+
 /* ---- session_in.c ---- */
 
-void session_init_reader(ws_session *s, uint8_t allowed_rsv);
+/* A fresh reader of the peer's frames: with permessage_deflate, RSV1 marks
+ * a compressed message on its first frame (and is a violation elsewhere). */
+void session_init_reader(ws_session *s, bool permessage_deflate);
 /* Frames from the peer after the upgrade. */
 void session_feed_frames(ws_session *s, uint8_t *buf, size_t len);
 
@@ -190,6 +243,9 @@ int session_send_request(ws_session *s, const ws_step *step);
  * how many were used (the rest are frames when upgraded). Answers a request
  * in the server role. */
 size_t session_feed_http(ws_session *s, uint8_t *buf, size_t len);
+/* Server role: the case's leading `handshake` step (what the 101 answers),
+ * or NULL. */
+const ws_step *session_server_handshake(const ws_session *s);
 /* The peer's message never completed (EOF or deadline). */
 void session_http_missing(ws_session *s, const char *why);
 

@@ -28,7 +28,7 @@ static bool past(const ws_session *s, int64_t at) { return s->now >= at; }
 
 static bool sends_bytes(enum ws_step_kind kind) {
   return kind == WS_STEP_FRAME || kind == WS_STEP_FRAGMENTED ||
-         kind == WS_STEP_RAW;
+         kind == WS_STEP_RAW || kind == WS_STEP_STREAM;
 }
 
 /* "step 3 (bad)" */
@@ -63,12 +63,18 @@ static void describe_frame(char *out, size_t cap, size_t index,
              (unsigned long long)spec->declared_length);
 }
 
+/* plain_len: the message's size before compression, when this frame carries
+ * (the start of) a compressed message; else 0. */
 static void send_frame(ws_session *s, size_t index, const ws_frame_spec *spec,
-                       const uint8_t *payload, size_t len) {
+                       const uint8_t *payload, size_t len, size_t plain_len) {
   const ws_step *st = &s->c->steps[index];
   ws_buf frame = {0};
-  char note[256];
+  char note[320];
   describe_frame(note, sizeof note, index, st, spec, len);
+  size_t at = strlen(note);
+  if (plain_len && at < sizeof note)
+    snprintf(note + at, sizeof note - at,
+             " (permessage-deflate: a %zu-byte message compressed)", plain_len);
   if (session_encode_frame(s, spec, payload, len, &frame) == 0)
     (void)session_send(s, frame.ptr, frame.len, note);
   else if (!s->fatal)
@@ -122,7 +128,13 @@ static bool open_client(ws_session *s) {
 static bool open_server(ws_session *s) {
   if (!http_in(s))
     return false;
-  s->step = 0;
+  /* The case's `handshake` step was the 101 itself (session_http.c). */
+  const ws_step *hs = session_server_handshake(s);
+  s->step = hs ? (size_t)(hs - s->c->steps) + 1 : 0;
+  if (hs)
+    for (size_t i = 0; i < s->step; i++)
+      if (s->c->steps[i].kind == WS_STEP_CHOP)
+        s->chop = (size_t)s->c->steps[i].number;
   s->phase = s->upgraded ? PHASE_STEPS : PHASE_FINISH;
   s->stage = STAGE_START;
   if (!s->upgraded)
@@ -241,11 +253,28 @@ static void run_step(ws_session *s) {
   case WS_STEP_FRAME: {
     ws_frame_spec spec;
     ws_step_frame_spec(st, s->role, &s->keys, &spec);
-    send_frame(s, index, &spec, st->payload.ptr, st->payload.len);
+    if (!session_pmd_applies(s, st)) {
+      send_frame(s, index, &spec, st->payload.ptr, st->payload.len, 0);
+    } else if (session_pmd_compress(s, st->payload.ptr, st->payload.len) == 0) {
+      spec.rsv |= WS_RSV1; /* RFC 7692 6: a compressed message */
+      send_frame(s, index, &spec, s->pmd.packed.data, s->pmd.packed.len,
+                 st->payload.len);
+    }
     break;
   }
   case WS_STEP_FRAGMENTED:
-    ws_fragments_begin(&s->frags, st, s->role);
+    /* Compressed, the compressed bytes are what is cut into fragments. */
+    s->pmd.frag_compressed = session_pmd_applies(s, st);
+    if (s->pmd.frag_compressed) {
+      if (session_pmd_compress(s, st->payload.ptr, st->payload.len) != 0)
+        break;
+      s->pmd.frag_step = *st;
+      s->pmd.frag_step.payload =
+          (ws_bytes){s->pmd.packed.data, s->pmd.packed.len};
+      ws_fragments_begin(&s->frags, &s->pmd.frag_step, s->role);
+    } else {
+      ws_fragments_begin(&s->frags, st, s->role);
+    }
     s->stage = STAGE_FRAGS;
     break;
   case WS_STEP_RAW: {
@@ -276,6 +305,9 @@ static void run_step(ws_session *s) {
     session_note(s, "step %zu: handshake/request only valid first: ignored",
                  index + 1);
     break;
+  case WS_STEP_STREAM:
+    (void)session_stream_begin(s);
+    break;
   }
 }
 
@@ -289,7 +321,12 @@ static bool stage_frags(ws_session *s) {
     s->stage = STAGE_AFTER;
     return true;
   }
-  send_frame(s, s->step, &spec, payload, len);
+  size_t plain_len = 0;
+  if (s->pmd.frag_compressed && spec.opcode != WS_OP_CONTINUATION) {
+    spec.rsv |= WS_RSV1; /* the first frame only (RFC 7692 6.1) */
+    plain_len = s->c->steps[s->step].payload.len;
+  }
+  send_frame(s, s->step, &spec, payload, len, plain_len);
   return true;
 }
 
@@ -333,6 +370,8 @@ static bool steps(ws_session *s) {
     return stage_frags(s);
   case STAGE_PAUSE:
     return stage_pause(s);
+  case STAGE_STREAM:
+    return session_stream_run(s);
   case STAGE_AFTER:
     break;
   }

@@ -93,8 +93,9 @@ enum ws_fuzz_kind {
 
 typedef struct ws_fuzz_finding {
   enum ws_fuzz_kind kind;
-  char signature[192]; /* for deduplication: "crash exit 1:
-                          heap-buffer-overflow in f", "hang", "stuck" */
+  char signature[256]; /* groups findings of one bug (signature.h):
+                          "heap-buffer-overflow in f <- g <- h",
+                          "SIGSEGV: fatal: bad length N", "hang" */
   char *details;       /* heap: exit status and stderr tail, or why */
 } ws_fuzz_finding;
 
@@ -109,17 +110,32 @@ void ws_fuzz_run_input(const ws_fuzz_target *t, const ws_case *c,
 /* The first half of `stuck` below, from one input's observation alone. */
 bool ws_fuzz_looks_stuck(const ws_case *c, const ws_observation *obs);
 
+/* Remembers where the server's stderr stands before an input (or a batch)
+ * runs, so a crash's signature can look first at what the server wrote
+ * while that input ran rather than at its log of earlier inputs. */
+void ws_fuzz_target_mark(ws_fuzz_target *t);
+
 /* The oracle, after one input (or a batch: input and obs NULL):
- *  - crash: the exec'd server exited (also when it dies within a short
- *    bound after a failed liveness probe: sanitizers take time to report);
+ *  - crash: the exec'd server exited, or wrote a sanitizer report (also
+ *    when it dies within a bound after a failed liveness probe: sanitizers
+ *    take time to report); a report is read once it is complete (its
+ *    SUMMARY, or the exit), within a bound;
  *  - hang: the liveness probe failed and the process (if ours) lives;
  *  - stuck: the input was cleanly framed and ended in a close
  *    (ws_netfuzz_cleanly_framed), the upgrade succeeded, the close left, and
  *    the peer neither answered it nor closed TCP before the input's
  *    deadline; confirmed by running the input again with ten times the
  *    deadline. A peer still waiting for the rest of a frame is never stuck.
- * Plain RFC violations are not findings. */
+ * Plain RFC violations are not findings.
+ *
+ * patient: the caller expects a finding (it is reproducing one): when the
+ * peer neither answered the input's close nor closed its connection, wait
+ * (bounded) for a crash to show before probing, since a crashing process
+ * may still serve other connections while its report is on its way. The fuzzing
+ * loop is not patient; it re-runs suspects patiently instead (cmd_fuzz). Every
+ * bound here is multiplied by the target's timeout_scale. */
 void ws_fuzz_target_check(ws_fuzz_target *t, const ws_case *input,
-                          const ws_observation *obs, ws_fuzz_finding *f);
+                          const ws_observation *obs, bool patient,
+                          ws_fuzz_finding *f);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "codec/frame.h"
 #include "io/exec_server.h"
+#include "netfuzz/signature.h"
 #include "server/echo_server.h"
 #include "util/clock.h"
 
@@ -13,10 +14,27 @@
 #include <string.h>
 #include <time.h>
 
-/* A sanitizer symbolizing its report can take a while before the process
- * actually exits. */
+/* Bounds, each multiplied by the timeout scale. A process that failed the
+ * liveness probe may be dying: a sanitizer symbolizing its report can take
+ * a while before the process actually exits. */
 #define DEATH_WAIT_MS 3000
+/* A report being written: until it is complete (or the process exits),
+ * at most this long... */
+#define REPORT_WAIT_MS 10000
+/* ...or until stderr has said nothing new for this long: briefly once the
+ * report is complete (the exit usually follows at once; a recovering
+ * sanitizer's process lives on), longer while it is not (the symbolizer
+ * may be starting). */
+#define QUIET_DONE_MS 300
+#define QUIET_OPEN_MS 2000
+/* A patient check (reproducing a finding, where inputs also get ten times
+ * their deadline): a crash still on its way after all that. */
+#define PATIENT_WAIT_MS 1000
+#define POLL_MS 10
 #define STUCK_CONFIRM_FACTOR 10
+/* Bytes of stderr remembered at a mark, to find the spot again once the
+ * kept tail has moved on. */
+#define ANCHOR_BYTES 256
 
 struct ws_fuzz_target {
   ws_fuzz_target_options o;
@@ -24,6 +42,10 @@ struct ws_fuzz_target {
   char name[512];
   ws_exec_server *exec;
   unsigned reports_seen; /* sanitizer reports in the exec'd stderr */
+  /* ws_fuzz_target_mark: the stderr's length then and its last bytes. */
+  bool marked;
+  size_t mark_len, anchor_len;
+  char anchor[ANCHOR_BYTES];
   ws_echo_server *echo;
   pthread_t echo_thread;
 };
@@ -145,6 +167,7 @@ bool ws_fuzz_target_can_restart(const ws_fuzz_target *t) {
 
 int ws_fuzz_target_restart(ws_fuzz_target *t, char *err, size_t cap) {
   t->reports_seen = 0; /* a new process, a new stderr */
+  t->marked = false;
   if (t->exec) {
     if (ws_exec_server_restart(t->exec, err, cap) != 0)
       return -1;
@@ -171,32 +194,51 @@ void ws_fuzz_run_input(const ws_fuzz_target *t, const ws_case *c,
 
 /* ---- the oracle ---- */
 
-/* "heap-buffer-overflow" from "ERROR: AddressSanitizer: heap-buffer-overflow
- * on address ...", and the first frame outside the sanitizer runtime from
- * "    #0 0x... in FUNC file:line". */
-static void crash_site(const char *tail, char *out, size_t cap) {
-  out[0] = '\0';
-  if (!tail)
-    return;
-  char kind[64] = "", func[96] = "";
-  const char *e = strstr(tail, "Sanitizer: ");
-  if (e)
-    sscanf(e + 11, "%63s", kind);
-  for (const char *p = strstr(tail, "#"); p && !func[0];
-       p = strstr(p + 1, "#")) {
-    const char *in = strstr(p, " in ");
-    const char *eol = strchr(p, '\n');
-    if (!in || (eol && in > eol))
-      continue;
-    char f[96];
-    if (sscanf(in + 4, "%95s", f) == 1 && strncmp(f, "__", 2) != 0)
-      snprintf(func, sizeof func, "%s", f);
-  }
-  snprintf(out, cap, "%s%s%s", kind, kind[0] && func[0] ? " in " : "", func);
+static int scaled(const ws_fuzz_target *t, int ms) {
+  double s = t->o.timeout_scale > 0 ? t->o.timeout_scale : 1.0;
+  return (int)(ms * s);
 }
 
-static char *exit_details(const ws_exec_exit *ex) {
-  const char *tail = ex->stderr_tail ? ex->stderr_tail : "";
+static void pause_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+void ws_fuzz_target_mark(ws_fuzz_target *t) {
+  t->marked = false;
+  if (!t->exec)
+    return;
+  char *tail = ws_exec_server_stderr(t->exec);
+  if (!tail)
+    return;
+  size_t n = strlen(tail);
+  t->mark_len = n;
+  t->anchor_len = n < ANCHOR_BYTES ? n : ANCHOR_BYTES;
+  memcpy(t->anchor, tail + n - t->anchor_len, t->anchor_len);
+  t->marked = true;
+  free(tail);
+}
+
+/* Where, in tail, the output written since the mark begins (0: all of it,
+ * also when the spot is lost). While the kept tail has not wrapped it is the
+ * whole output, so the mark's length is the spot; after that, the last place
+ * the anchor shows. */
+static size_t since_mark(const ws_fuzz_target *t, const char *tail) {
+  size_t n = strlen(tail);
+  if (!t->marked)
+    return 0;
+  if (n + 1 < WS_EXEC_STDERR_TAIL && t->mark_len <= n)
+    return t->mark_len;
+  if (t->anchor_len == 0)
+    return 0;
+  const char *found = NULL;
+  for (const char *p = tail;
+       (p = memmem(p, n - (size_t)(p - tail), t->anchor, t->anchor_len)); p++)
+    found = p;
+  return found ? (size_t)(found - tail) + t->anchor_len : 0;
+}
+
+static char *exit_details(const ws_exec_exit *ex, const char *tail) {
   size_t n = strlen(tail) + 256;
   char *d = malloc(n);
   if (!d)
@@ -209,29 +251,107 @@ static char *exit_details(const ws_exec_exit *ex) {
   return d;
 }
 
-static void crash_finding(ws_exec_exit *ex, ws_fuzz_finding *f) {
-  char site[160];
-  crash_site(ex->stderr_tail, site, sizeof site);
-  f->kind = WS_FUZZ_CRASH;
-  if (ex->signaled)
-    snprintf(f->signature, sizeof f->signature, "crash signal %d%s%s",
-             ex->signal, site[0] ? ": " : "", site);
-  else
-    snprintf(f->signature, sizeof f->signature, "crash exit %d%s%s", ex->status,
-             site[0] ? ": " : "", site);
-  f->details = exit_details(ex);
-  free(ex->stderr_tail);
+static char *alive_details(const char *tail) {
+  static const char intro[] =
+      "the server wrote a sanitizer report and was still running once the "
+      "report was complete (a sanitizer that recovers, or a slow exit)\n\n";
+  size_t n = sizeof intro + strlen(tail);
+  char *d = malloc(n);
+  if (d)
+    snprintf(d, n, "%s%s", intro, tail);
+  return d;
 }
 
-static bool died_within(ws_fuzz_target *t, int ms, ws_exec_exit *ex) {
+/* The crash finding from the stderr tail (owned here) and, when the
+ * process is gone, its exit. report_index: the first report not yet turned
+ * into a finding. */
+static void crash_finding(ws_fuzz_target *t, const ws_exec_exit *ex, char *tail,
+                          unsigned report_index, ws_fuzz_finding *f) {
+  const char *text = tail ? tail : "";
+  ws_fuzz_evidence e = {.kind = WS_FUZZ_CRASH,
+                        .exited = ex != NULL,
+                        .signaled = ex && ex->signaled,
+                        .signal = ex ? ex->signal : 0,
+                        .status = ex ? ex->status : 0,
+                        .output = text,
+                        .recent = since_mark(t, text),
+                        .reports_before = report_index};
+  f->kind = WS_FUZZ_CRASH;
+  ws_fuzz_signature(&e, f->signature, sizeof f->signature);
+  f->details = ex ? exit_details(ex, text) : alive_details(text);
+  unsigned n = ws_sanitizer_reports(text);
+  if (n > t->reports_seen)
+    t->reports_seen = n;
+  free(tail);
+}
+
+/* Waits for a report (index) being written: until the process exits, or
+ * the report is complete and stderr has gone quiet, or stderr stays quiet
+ * long, or the bound. Returns the tail (heap, may be NULL); *ex is filled
+ * and *exited set when the process is gone. */
+static char *settle(ws_fuzz_target *t, unsigned index, ws_exec_exit *ex,
+                    bool *exited) {
+  int64_t now = ws_now_ms(), until = now + scaled(t, REPORT_WAIT_MS);
+  int64_t changed = now;
+  char *last = NULL;
+  *exited = false;
+  for (;;) {
+    if (ws_exec_server_exited(t->exec, ex)) {
+      free(last);
+      *exited = true;
+      return ex->stderr_tail;
+    }
+    char *tail = ws_exec_server_stderr(t->exec);
+    now = ws_now_ms();
+    if (!last || !tail || strcmp(last, tail) != 0)
+      changed = now;
+    free(last);
+    last = tail;
+    int quiet =
+        ws_sanitizer_report_done(tail, index) ? QUIET_DONE_MS : QUIET_OPEN_MS;
+    if (now >= until || now - changed >= scaled(t, quiet))
+      return last;
+    pause_ms(POLL_MS);
+  }
+}
+
+/* Exit, or a sanitizer report begun (on its way to an exit, or from a
+ * sanitizer that recovers). */
+static bool exec_crashed(ws_fuzz_target *t, ws_fuzz_finding *f) {
+  ws_exec_exit ex;
+  unsigned index = t->reports_seen;
+  if (ws_exec_server_exited(t->exec, &ex)) {
+    crash_finding(t, &ex, ex.stderr_tail, index, f);
+    return true;
+  }
+  char *tail = ws_exec_server_stderr(t->exec);
+  unsigned n = ws_sanitizer_reports(tail);
+  free(tail);
+  if (n <= index)
+    return false;
+  bool exited;
+  tail = settle(t, index, &ex, &exited);
+  crash_finding(t, exited ? &ex : NULL, tail, index, f);
+  return true;
+}
+
+/* An exit or a new report within ms. */
+static bool news_within(ws_fuzz_target *t, int ms) {
   int64_t until = ws_now_ms() + ms;
   for (;;) {
-    if (ws_exec_server_exited(t->exec, ex))
+    ws_exec_exit ex;
+    if (ws_exec_server_exited(t->exec, &ex)) {
+      free(ex.stderr_tail);
+      return true;
+    }
+    char *tail = ws_exec_server_stderr(t->exec);
+    unsigned n = ws_sanitizer_reports(tail);
+    free(tail);
+    if (n > t->reports_seen)
       return true;
     if (ws_now_ms() >= until)
       return false;
-    struct timespec ts = {0, 10 * 1000000L};
-    nanosleep(&ts, NULL);
+    pause_ms(POLL_MS);
   }
 }
 
@@ -260,84 +380,48 @@ static bool confirm_stuck(ws_fuzz_target *t, const ws_case *c) {
   return stuck;
 }
 
-/* Sanitizer reports begun so far: a process symbolizing its report still
- * accepts connections (its other threads run on), so only its stderr says
- * that this input, not the next one, broke it. */
-static unsigned count_reports(const char *tail) {
-  static const char *const markers[] = {
-      "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-      "runtime error:", "ERROR: MemorySanitizer", "WARNING: ThreadSanitizer"};
-  unsigned n = 0;
-  for (size_t i = 0; tail && i < sizeof markers / sizeof *markers; i++)
-    for (const char *p = strstr(tail, markers[i]); p;
-         p = strstr(p + 1, markers[i]))
-      n++;
-  return n;
-}
-
-/* A report that did not end the process (a recovering sanitizer) is still
- * a finding: the signature names it. */
-static void report_finding(char *tail, ws_fuzz_finding *f) {
-  char site[160];
-  crash_site(tail, site, sizeof site);
-  f->kind = WS_FUZZ_CRASH;
-  snprintf(f->signature, sizeof f->signature, "sanitizer report: %s", site);
-  f->details = tail;
-}
-
-/* Exit, or a sanitizer report on its way to one. */
-static bool exec_crashed(ws_fuzz_target *t, ws_fuzz_finding *f) {
-  ws_exec_exit ex;
-  if (ws_exec_server_exited(t->exec, &ex)) {
-    crash_finding(&ex, f);
-    return true;
-  }
-  char *tail = ws_exec_server_stderr(t->exec);
-  unsigned n = count_reports(tail);
-  if (n <= t->reports_seen) {
-    free(tail);
-    return false;
-  }
-  t->reports_seen = n;
-  if (died_within(t, DEATH_WAIT_MS, &ex)) {
-    free(tail);
-    crash_finding(&ex, f);
-  } else {
-    report_finding(tail, f);
-  }
-  return true;
+static void hang_finding(const ws_fuzz_target *t, ws_fuzz_finding *f) {
+  ws_fuzz_evidence e = {.kind = WS_FUZZ_HANG};
+  f->kind = WS_FUZZ_HANG;
+  ws_fuzz_signature(&e, f->signature, sizeof f->signature);
+  f->details = strdup(
+      t->exec ? "after the input, a new connection did not complete a "
+                "handshake and an echo within the liveness bound (no "
+                "answer), though the server process lives\n"
+              : "after the input, a new connection did not complete a "
+                "handshake and an echo within the liveness bound (refused, "
+                "reset, or no answer); the target may have crashed: with "
+                "--exec-server wsprobe tells a crash from a hang and "
+                "minimises the input\n");
 }
 
 void ws_fuzz_target_check(ws_fuzz_target *t, const ws_case *input,
-                          const ws_observation *obs, ws_fuzz_finding *f) {
+                          const ws_observation *obs, bool patient,
+                          ws_fuzz_finding *f) {
   memset(f, 0, sizeof *f);
-  ws_exec_exit ex;
-  if (t->exec && exec_crashed(t, f))
-    return;
-  if (!ws_run_liveness(&t->run)) {
-    if (t->exec && died_within(t, DEATH_WAIT_MS, &ex)) {
-      crash_finding(&ex, f);
+  if (t->exec) {
+    /* The server neither answered the input's close nor let go of its
+     * connection: the thread serving it may be in the middle of a crash
+     * (or waiting for the rest of a frame: that costs the wait). */
+    if (patient && obs && !obs->peer_closed_tcp && !got_close(obs))
+      (void)news_within(t, scaled(t, PATIENT_WAIT_MS));
+    if (exec_crashed(t, f))
       return;
-    }
-    f->kind = WS_FUZZ_HANG;
-    snprintf(f->signature, sizeof f->signature, "hang");
-    f->details = strdup(
-        t->exec ? "after the input, a new connection did not complete a "
-                  "handshake and an echo within the liveness bound (no "
-                  "answer), though the server process lives\n"
-                : "after the input, a new connection did not complete a "
-                  "handshake and an echo within the liveness bound (refused, "
-                  "reset, or no answer); the target may have crashed: with "
-                  "--exec-server wsprobe tells a crash from a hang and "
-                  "minimises the input\n");
+  }
+  if (!ws_run_liveness(&t->run)) {
+    if (t->exec && news_within(t, scaled(t, DEATH_WAIT_MS)) &&
+        exec_crashed(t, f))
+      return;
+    hang_finding(t, f);
     return;
   }
   if (t->exec && exec_crashed(t, f)) /* it broke during the probe */
     return;
   if (input && obs && ws_fuzz_looks_stuck(input, obs) &&
       confirm_stuck(t, input)) {
+    ws_fuzz_evidence e = {.kind = WS_FUZZ_STUCK};
     f->kind = WS_FUZZ_STUCK;
-    snprintf(f->signature, sizeof f->signature, "stuck");
+    ws_fuzz_signature(&e, f->signature, sizeof f->signature);
     f->details = strdup("the input sent only well-framed frames and a close; "
                         "the peer neither answered the close nor closed TCP "
                         "before the deadline (also with ten times the "

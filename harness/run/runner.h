@@ -25,6 +25,7 @@ typedef struct ws_run_options {
                                 the runner always records, within the bound) */
   size_t wire_max; /* per-case wire log bound (--wire-max); 0: the default,
                       WS_OBS_DEFAULT_WIRE_MAX */
+  enum ws_profile profile; /* --profile */
 } ws_run_options;
 
 /* Runs one case on a fresh connection and fills *obs (initialised by the

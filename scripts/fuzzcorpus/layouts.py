@@ -22,6 +22,8 @@ TARGETS = [
     "case_parse",
     "server_conn",
     "results_json",
+    "inflate",
+    "pmd_negotiate",
 ]
 
 MAX_FILE = 64 * 1024  # bytes per seed file

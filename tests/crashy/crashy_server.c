@@ -3,10 +3,16 @@
  * -fsanitize=address).
  *
  * It serves like a plain echo server (one thread per connection, blocking
- * I/O, close 1002 on protocol errors) except for one planted bug: a frame
- * with RSV2 set and a reserved control opcode (0xB-0xF) makes it write one
- * byte past a heap block. Under ASan that is a heap-buffer-overflow report
- * and exit status 1; without ASan the abort() behind it ends the process.
+ * I/O, close 1002 on protocol errors, each of which it logs to stderr as a
+ * chatty server would) except for two planted bugs of different causes:
+ *  1. a frame with RSV2 set and a reserved control opcode (0xB-0xF) makes
+ *     it write one byte past a heap block: under ASan a heap-buffer-overflow
+ *     report and exit status 1 (without ASan the abort() behind it ends the
+ *     process);
+ *  2. a ping with a payload in the middle of a fragmented message makes it
+ *     print a fatal error naming numbers that change from run to run (the
+ *     ping's length, the connection's number, an address) and abort():
+ *     SIGABRT with no sanitizer report.
  *
  * usage: crashy_server --port N */
 #define _GNU_SOURCE /* strcasestr */
@@ -78,11 +84,38 @@ static void send_close(int fd, unsigned code) {
   send_frame(fd, 0x8, b, 2);
 }
 
+static unsigned connections; /* served so far (atomic) */
+
+static void protocol_error(int fd, unsigned conn) {
+  fprintf(stderr, "crashy_server: connection %u: protocol error, closing with "
+                  "1002\n",
+          conn);
+  send_close(fd, 1002);
+}
+
 /* The planted bug: one byte past an 8-byte block. */
 __attribute__((noinline)) static void handle_reserved_control(uint8_t opcode) {
   volatile uint8_t *scratch = malloc(8);
   scratch[8] = opcode;
   free((void *)scratch);
+  abort();
+}
+
+typedef struct message {
+  uint8_t *buf;
+  size_t len;
+  int opcode; /* -1: none in progress */
+} message;
+
+/* The second planted bug: a ping inside a fragmented message "cannot
+ * happen" here. */
+__attribute__((noinline)) static void ping_inside_message(unsigned conn,
+                                                          uint64_t len,
+                                                          const message *m) {
+  fprintf(stderr,
+          "crashy_server: fatal: ping of %llu bytes inside a fragmented "
+          "message (connection %u, buffer %p)\n",
+          (unsigned long long)len, conn, (void *)m->buf);
   abort();
 }
 
@@ -124,14 +157,8 @@ static int handshake(int fd) {
   return 0;
 }
 
-typedef struct message {
-  uint8_t *buf;
-  size_t len;
-  int opcode; /* -1: none in progress */
-} message;
-
 /* One frame; 0 to go on, -1 to end the connection. */
-static int frame(int fd, message *m) {
+static int frame(int fd, unsigned conn, message *m) {
   uint8_t h[2], mask[4];
   if (read_full(fd, h, 2) != 0)
     return -1;
@@ -147,7 +174,7 @@ static int frame(int fd, message *m) {
       len = len << 8 | e[i];
   }
   if (!(h[1] & 0x80)) {
-    send_close(fd, 1002);
+    protocol_error(fd, conn);
     return -1;
   }
   if (read_full(fd, mask, 4) != 0)
@@ -168,23 +195,25 @@ static int frame(int fd, message *m) {
   int rc = 0;
   if (rsv || (opcode >= 3 && opcode <= 7) || opcode >= 0xB ||
       (opcode >= 8 && (len > 125 || !fin))) {
-    send_close(fd, 1002);
+    protocol_error(fd, conn);
     rc = -1;
   } else if (opcode == 0x9) {
+    if (m->opcode >= 0 && len > 0)
+      ping_inside_message(conn, len, m);
     send_frame(fd, 0xA, p, len);
   } else if (opcode == 0x8) {
     send_frame(fd, 0x8, p, len >= 2 ? 2 : 0);
     rc = -1;
   } else if (opcode <= 2 && opcode != 0) {
     if (m->opcode >= 0) {
-      send_close(fd, 1002);
+      protocol_error(fd, conn);
       rc = -1;
     } else {
       m->opcode = opcode;
       m->len = 0;
     }
   } else if (opcode == 0 && m->opcode < 0) {
-    send_close(fd, 1002);
+    protocol_error(fd, conn);
     rc = -1;
   }
   if (rc == 0 && opcode <= 2) {
@@ -210,9 +239,10 @@ static void *serve(void *arg) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   int one = 1; /* header and payload leave in two writes: no Nagle delay */
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  unsigned conn = __atomic_add_fetch(&connections, 1, __ATOMIC_RELAXED);
   message m = {malloc(MAX_MESSAGE), 0, -1};
   if (m.buf && handshake(fd) == 0)
-    while (frame(fd, &m) == 0)
+    while (frame(fd, conn, &m) == 0)
       ;
   free(m.buf);
   close(fd);

@@ -48,7 +48,9 @@ class ServerProcess:
         self.options = options
         args = [str(BINARY), "echo-server", "--port", "0", "--host", HOST]
         for name, value in options.items():
-            args += ["--" + name.replace("_", "-"), str(value)]
+            flag = "--" + name.replace("_", "-")
+            # True is a bare flag (no_deflate=True: --no-deflate).
+            args += [flag] if value is True else [flag, str(value)]
         self.args = args
         self.out = tempfile.NamedTemporaryFile(prefix="wsprobe-out-", delete=False)
         self.err = tempfile.NamedTemporaryFile(prefix="wsprobe-err-", delete=False)

@@ -1,18 +1,36 @@
 """`wsprobe fuzz` end to end.
 
 A deliberately crashy echo server (tests/crashy/crashy_server.c, built here
-with -fsanitize=address) serves normally but writes past a heap block when it
-receives a frame with RSV2 set and a reserved control opcode. The fuzzer must
-find that within a bounded run, minimise it, and write a case file that
-`wsprobe test` replays as a failure while the bug is there. Fuzzing the
-reference server must find nothing.
+with -fsanitize=address) serves normally, logs every protocol error to stderr
+as a chatty server does, and has two planted bugs of different causes:
+
+  A. a frame with RSV2 set and a reserved control opcode writes past a heap
+     block: an AddressSanitizer report, exit status 1;
+  B. a ping inside a fragmented message prints a fatal line naming numbers
+     that change from run to run, then aborts: SIGABRT, no report.
+
+The fuzzer must find both in one bounded run as two findings with distinct
+signatures, each minimised against its own signature into a case file that
+`wsprobe test` replays into that same crash. Fuzzing the reference server
+must find nothing. The progress line shows on a terminal, never in a pipe.
+
+Runs against the crashy server are bounded by --iterations, never by time,
+so what they find does not depend on the machine's speed; they use
+--timeout-scale 3 so an input is not cut short by a loaded machine before
+it reaches the bug (the fuzzing loop judges inputs by short deadlines).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import select
 import shutil
+import signal
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +38,13 @@ import pytest
 from conftest import BINARY, ROOT
 
 CRASHY_SRC = ROOT / "tests" / "crashy" / "crashy_server.c"
-RUN_TIMEOUT = 180  # a fuzz run: its duration, minimisation, restarts
+RUN_TIMEOUT = 180  # a fuzz run of the reference server
+CRASHY_TIMEOUT = 600  # a run against the crashy server: reproductions, minimisations
+SCALE = ("--timeout-scale", "3")
+
+SIG_A = re.compile(r"^heap-buffer-overflow in handle_reserved_control <- frame\b")
+SIG_B = ("SIGABRT: crashy_server: fatal: ping of N bytes inside a fragmented message "
+         "(connection N, buffer N)")
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +58,9 @@ def crashy(tmp_path_factory) -> Path:
     return out
 
 
-def fuzz(*args: str) -> subprocess.CompletedProcess:
+def fuzz(*args: str, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess:
     return subprocess.run([str(BINARY), "fuzz", *args], capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
+                          timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 def summary(out: Path) -> dict:
@@ -49,97 +73,215 @@ def first_finding(out: Path) -> dict:
     return findings[0]
 
 
+def by_bug(out: Path) -> tuple[dict, dict]:
+    """The findings of bugs A and B (and no other)."""
+    findings = summary(out)["findings"]
+    a = [f for f in findings if SIG_A.match(f["signature"])]
+    b = [f for f in findings if f["signature"] == SIG_B]
+    assert len(a) == 1 and len(b) == 1 and len(findings) == 2, \
+        [f["signature"] for f in findings]
+    return a[0], b[0]
+
+
 def crashy_cmd(crashy: Path) -> str:
     return f"{crashy} --port {{port}}"
 
 
+def assert_minimized_against_its_signature(f: dict, out: Path) -> None:
+    assert f["kind"] == "crash"
+    assert f["reproduced"] is True and f["minimized"] is True and f["note"] is None, f
+    assert f["minimize_attempts"] > 0
+    assert f["hits"] >= 1 and f["duplicates"] == f["hits"] - 1
+    details = (out / f["details"]).read_text()
+    assert "reproduced: yes" in details
+    # Every input ends with a close, kept through minimisation.
+    text = (out / f["case"]).read_text()
+    steps = text.split("<send>\n", 1)[1].split("</send>", 1)[0].splitlines()
+    assert steps[-1] == "close 1000" and len(steps) == f["minimized_steps"], text
+
+
 @pytest.fixture(scope="module")
-def seed1_run(crashy, tmp_path_factory):
-    """The run the brief asks for: seed 1, 20 s, against the crashy server."""
+def two_bugs(crashy, tmp_path_factory):
+    """Seed 1 against the crashy server: bug B first shows at input 46, bug A
+    at input 89."""
     out = tmp_path_factory.mktemp("fuzz-seed1")
-    proc = fuzz("--exec-server", crashy_cmd(crashy), "--seed", "1", "--duration", "20",
-                "--out", str(out))
+    proc = fuzz("--exec-server", crashy_cmd(crashy), "--seed", "1", "--iterations", "150",
+                *SCALE, "--out", str(out), timeout=CRASHY_TIMEOUT)
     return proc, out
 
 
-def test_fuzz_finds_the_planted_crash(seed1_run):
-    proc, out = seed1_run
+def test_two_causes_give_two_signatures(two_bugs):
+    proc, out = two_bugs
     assert proc.returncode == 1, proc.stdout + proc.stderr
     s = summary(out)
-    assert s["seed"] == 1 and s["iterations"] > 0
-    first = first_finding(out)
-    assert first["kind"] == "crash"
-    assert "heap-buffer-overflow" in first["signature"]
-    assert "handle_reserved_control" in first["signature"]
-    case = out / first["case"]
-    details = (out / first["details"]).read_text()
-    assert "ERROR: AddressSanitizer" in details
+    assert s["seed"] == 1 and s["iterations"] == 150 and s["stopped"] == "iterations"
+    a, b = by_bug(out)
+    assert s["signatures"] == 2
+    assert s["finding_inputs"] == a["hits"] + b["hits"]
+    for f in (a, b):
+        assert_minimized_against_its_signature(f, out)
+
+    # A: the sanitizer report names it.
+    details = (out / a["details"]).read_text()
+    assert "ERROR: AddressSanitizer: heap-buffer-overflow" in details
     assert "exited with status 1" in details
-    text = case.read_text()
+    text = (out / a["case"]).read_text()
     assert "area        robustness" in text and "6455#10.4" in text
-    assert "pass          alive" in text and "fail          otherwise" in text
-    # Minimised to the one frame that matters: RSV2 and a reserved control
-    # opcode (11-15).
-    assert first["minimized_steps"] <= 2, text
+    # The one frame that matters (RSV2, a reserved control opcode 11-15),
+    # then the close.
+    assert a["minimized_steps"] <= 2, text
     assert "rsv=" in text and "op=1" in text, text
-    assert "inputs/s" in proc.stdout
+
+    # B: no report; the fatal line, its numbers replaced, and SIGABRT (or
+    # 128 + 6 from the shell that runs the command).
+    details = (out / b["details"]).read_text()
+    assert "AddressSanitizer" not in details
+    assert re.search(r"crashy_server: fatal: ping of \d+ bytes", details)
+    assert "status 134" in details or "signal 6" in details
+    text = (out / b["case"]).read_text()
+    assert "ping" in text and "fin=0" in text, text
+    assert b["minimized_steps"] <= 3, text
+
+    # The end summary: one entry per signature, with its count.
+    assert "inputs/s" in proc.stdout and "2 signatures" in proc.stdout
+    for f in (a, b):
+        assert f"{f['hits']} x crash {f['signature']}" in re.sub(r" +", " ", proc.stdout)
+    # stderr is a pipe here: none of the terminal's progress display.
+    assert "\r" not in proc.stderr and "\x1b" not in proc.stderr
+    assert f"fuzz: finding {b['id']}: {SIG_B}" in proc.stderr
 
 
-def test_finding_replays_as_a_failure(seed1_run, crashy, tmp_path):
-    _, out = seed1_run
-    first = first_finding(out)
-    case = out / first["case"]
-    help_text = subprocess.run([str(BINARY), "test", "--help"], capture_output=True,
-                               text=True).stdout
-    if "--exec-server" in help_text:
-        proc = subprocess.run(
-            [str(BINARY), "test", "--exec-server", crashy_cmd(crashy), "--case-file",
-             str(case), "--cases", first["id"], "--out", str(tmp_path)],
-            capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
-        assert proc.returncode == 1, proc.stdout + proc.stderr
-        results = json.loads((tmp_path / "results.json").read_text())
-        (row,) = [c for c in results["cases"] if c["id"] == first["id"]]
-        assert row["verdict"] == "fail"
-        assert row["reason_code"] == "server-crash", row
-        return
-    # Without the --exec-server wiring in `wsprobe test`: a crashy server of
-    # our own, the URL form, and the server must die.
+def first_stack(report: str) -> list[str]:
+    """Function names of the first stack after a sanitizer's ERROR line."""
+    names, started = [], False
+    for line in report[report.index("ERROR: AddressSanitizer"):].splitlines()[1:]:
+        m = re.match(r"\s*#\d+ 0x[0-9a-f]+ in (\S+)", line)
+        if m:
+            started = True
+            names.append(m.group(1))
+        elif started:
+            break
+    return names
+
+
+def replay_alone(crashy: Path, case: Path, case_id: str, out: Path) -> tuple[int, str]:
+    """Replays a finding with `wsprobe test URL --case-file` against a crashy
+    server of our own; returns how that server ended and its stderr. It is
+    waited for: a sanitizer report takes its time."""
     port = free_port()
-    server = subprocess.Popen([str(crashy), "--port", str(port)], stderr=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL)
+    out.mkdir(parents=True, exist_ok=True)
+    err_path = out / "crashy-stderr.txt"
+    with open(err_path, "wb") as err:
+        server = subprocess.Popen([str(crashy), "--port", str(port)], stderr=err,
+                                  stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     try:
         wait_port(port)
         proc = subprocess.run(
             [str(BINARY), "test", f"ws://127.0.0.1:{port}/", "--case-file", str(case),
-             "--cases", first["id"], "--out", str(tmp_path)],
-            capture_output=True, text=True, timeout=RUN_TIMEOUT)
+             "--cases", case_id, "--out", str(out / "results")],
+            capture_output=True, text=True, timeout=RUN_TIMEOUT, stdin=subprocess.DEVNULL)
         assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert server.wait(timeout=30) != 0
-        assert b"AddressSanitizer" in server.stderr.read()
+        status = server.wait(timeout=60)
     finally:
         if server.poll() is None:
             server.kill()
             server.wait()
+    return status, err_path.read_text(errors="replace")
 
 
-def test_same_seed_same_first_finding(seed1_run, crashy, tmp_path):
-    _, out = seed1_run
+def test_each_minimized_case_reproduces_its_own_signature(two_bugs, crashy, tmp_path):
+    _, out = two_bugs
+    a, b = by_bug(out)
+
+    status, stderr = replay_alone(crashy, out / a["case"], a["id"], tmp_path / "a")
+    assert status == 1, stderr
+    assert "ERROR: AddressSanitizer: heap-buffer-overflow" in stderr
+    frames = a["signature"].split(" in ", 1)[1].split(" <- ")
+    stack = first_stack(stderr)
+    assert [n for n in stack if n in frames][:len(frames)] == frames, (frames, stack)
+    assert stack[0] == frames[0]
+    assert "fatal: ping" not in stderr
+
+    status, stderr = replay_alone(crashy, out / b["case"], b["id"], tmp_path / "b")
+    assert status == -signal.SIGABRT, stderr
+    fatal = [line for line in stderr.splitlines() if "fatal:" in line]
+    assert len(fatal) == 1, stderr
+    normalised = re.sub(r"\b(0x[0-9a-fA-F]+|\d\w*)", "N", fatal[0])
+    assert "SIGABRT: " + normalised == b["signature"]
+    assert "AddressSanitizer" not in stderr
+
+
+def test_same_seed_same_first_finding(two_bugs, crashy, tmp_path):
+    _, out = two_bugs
     first = first_finding(out)
-    # Bounded by iterations this time: the sequence of inputs is the same.
     proc = fuzz("--exec-server", crashy_cmd(crashy), "--seed", "1", "--iterations",
-                str(first["iteration"] + 5), "--out", str(tmp_path))
+                str(first["iteration"] + 5), *SCALE, "--out", str(tmp_path),
+                timeout=CRASHY_TIMEOUT)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     again = first_finding(tmp_path)
-    assert again["id"] == first["id"]
+    assert again["id"] == first["id"] and again["signature"] == first["signature"]
+    # Minimised the same way, step for step.
     assert (tmp_path / again["case"]).read_text() == (out / first["case"]).read_text()
 
 
-@pytest.mark.parametrize("seed", [2, 3, 4])
-def test_other_seeds_find_it_too(crashy, tmp_path, seed):
+@pytest.mark.parametrize("seed,jobs", [(2, 1), (3, 1), (4, 2)])
+def test_other_seeds_find_both(crashy, tmp_path, seed, jobs):
     proc = fuzz("--exec-server", crashy_cmd(crashy), "--seed", str(seed), "--iterations",
-                "400", "--out", str(tmp_path))
+                "400", "--jobs", str(jobs), *SCALE, "--out", str(tmp_path),
+                timeout=CRASHY_TIMEOUT)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "handle_reserved_control" in first_finding(tmp_path)["signature"]
+    for f in by_bug(tmp_path):
+        assert_minimized_against_its_signature(f, tmp_path)
+
+
+def run_on_a_terminal(*args: str) -> bytes:
+    """`wsprobe fuzz` with stdout and stderr on a pseudo-terminal; all it
+    wrote there."""
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen([str(BINARY), "fuzz", *args], stdin=subprocess.DEVNULL,
+                                stdout=slave, stderr=slave, env={**os.environ, "TERM": "xterm"})
+    finally:
+        os.close(slave)
+    out = b""
+    deadline = time.monotonic() + CRASHY_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every writer has closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=60) == 1, out
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return out
+
+
+def test_progress_line_on_a_terminal(crashy, tmp_path):
+    # Seed 1: a finding at input 46 prints above the progress line.
+    out = run_on_a_terminal("--exec-server", crashy_cmd(crashy), "--seed", "1",
+                            "--iterations", "50", *SCALE, "--out", str(tmp_path))
+    draws = re.findall(rb"\rfuzz: (\d+) of 50 inputs \(\d+/s\), ([^\r\n]*?)\x1b\[K", out)
+    assert draws, out
+    assert int(draws[0][0]) == 0  # drawn at once, before any input
+    # The finding's line: the progress line cleared first, redrawn after.
+    m = re.search(rb"\r\x1b\[Kfuzz: finding fuzz-1-46: (.*?)\r\n\rfuzz: (\d+) of 50 inputs", out)
+    assert m, out
+    assert m.group(1).decode().startswith(SIG_B)
+    assert int(m.group(2)) >= 46
+    # Cleared at the end, before the summary (stdout, on the same terminal).
+    end = out.rindex(b"\r\x1b[K")
+    assert out.index(b"fuzz: 50 inputs in") > end
+    assert b"\x1b" not in out[end + 4:] and b"\r" not in out[end + 4:].replace(b"\r\n", b"")
 
 
 def test_reference_server_survives(tmp_path):
@@ -147,6 +289,7 @@ def test_reference_server_survives(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     s = summary(tmp_path)
     assert s["findings"] == []
+    assert s["signatures"] == 0 and s["finding_inputs"] == 0
     assert s["iterations"] > 100
     assert s["stopped"] == "duration"
     assert not (tmp_path / "findings").exists()
@@ -174,16 +317,13 @@ def test_usage_and_unreachable_exit_2(tmp_path):
 
 
 def free_port() -> int:
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def wait_port(port: int) -> None:
-    import socket
-    import time
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:

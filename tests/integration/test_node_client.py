@@ -56,8 +56,19 @@ def test_node_text_echo(server):
     assert r["got"]["isBinary"] is False
     assert r["got"]["text"] == "hello from node ws \U0001F600 \u00e9\u20ac"
     assert r["got"]["sha256"] == r["sent"]["sha256"]
-    assert r["extensions"] == "", "server accepted an extension ws offered"
+    # RFC 7692: ws offers permessage-deflate; the server accepts it, so its
+    # echoes come compressed and ws inflates them (ws compresses its own
+    # messages from 1 KiB on: the large scenarios below).
+    assert r["extensions"] == "permessage-deflate", r["extensions"]
     assert r["protocol"] == ""
+
+
+def test_node_no_deflate_server_declines(start_server):
+    """`--no-deflate`: ws's offer is declined and traffic is plain."""
+    s = start_server(no_deflate=True)
+    r = node(s.url, "text")
+    assert r["extensions"] == ""
+    assert r["got"]["sha256"] == r["sent"]["sha256"]
 
 
 def test_node_binary_echo(server):

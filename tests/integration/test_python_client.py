@@ -245,19 +245,88 @@ def test_fifty_concurrent_clients(server):
     assert sorted(run(go(), timeout=60)) == list(range(50))
 
 
-def test_deflate_offer_is_declined_and_traffic_works(server):
-    """RFC 7692 5 / RFC 6455 9.1: websockets offers permessage-deflate; the
-    reference server declines (no Sec-WebSocket-Extensions), so the client
-    sends uncompressed frames and they are echoed."""
+@pytest.mark.parametrize("message", [
+    "z" * 10_000,
+    "",
+    "unicode: κόσμε ÄÖÜ € 中文 😀 " * 300,
+    bytes(range(256)) * 64,
+    b"",
+], ids=["text", "empty-text", "unicode-text", "binary", "empty-binary"])
+def test_deflate_is_negotiated_and_messages_round_trip(server, message):
+    """RFC 7692: websockets offers permessage-deflate (with
+    client_max_window_bits); the reference server accepts it, inflates the
+    client's compressed messages and echoes them compressed, which
+    websockets inflates and checks."""
     async def go():
         async with connect(server.url, compression="deflate") as ws:
+            ext = ws.response_headers.get("Sec-WebSocket-Extensions")
+            assert ext is not None and ext.startswith("permessage-deflate"), ext
+            assert [type(e).__name__ for e in ws.extensions] == ["PerMessageDeflate"]
+            out = []
+            for _ in range(3):  # context takeover: later messages share the window
+                await ws.send(message)
+                out.append(await ws.recv())
+            return out
+
+    assert run(go()) == [message] * 3
+
+
+def test_deflate_offer_with_small_windows_and_no_takeover(server):
+    """RFC 7692 7.1: the server honours server_max_window_bits=8 and
+    server_no_context_takeover from the offer, and websockets inflates the
+    echoes with a 256-byte window."""
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+    factory = ClientPerMessageDeflateFactory(
+        server_no_context_takeover=True, client_no_context_takeover=True,
+        server_max_window_bits=8, client_max_window_bits=9)
+
+    async def go():
+        async with connect(server.url, extensions=[factory], compression=None) as ws:
+            ext = ws.response_headers.get("Sec-WebSocket-Extensions")
+            assert "server_max_window_bits=8" in ext, ext
+            assert "server_no_context_takeover" in ext, ext
+            texts = ["window bits eight " * 200, "and again " * 500]
+            for t in texts:
+                await ws.send(t)
+                assert await ws.recv() == t
+            return True
+
+    assert run(go())
+
+
+def test_deflate_offer_is_declined_with_no_deflate(start_server):
+    """`wsprobe echo-server --no-deflate`: the offer is declined (no
+    Sec-WebSocket-Extensions, RFC 6455 9.1), and uncompressed traffic is
+    echoed."""
+    s = start_server(no_deflate=True)
+
+    async def go():
+        async with connect(s.url, compression="deflate") as ws:
             assert ws.response_headers.get("Sec-WebSocket-Extensions") is None
             assert ws.extensions == []
-            assert ws.subprotocol is None
             await ws.send("z" * 10_000)
             return await ws.recv()
 
     assert run(go()) == "z" * 10_000
+
+
+def test_compressed_message_over_max_message_gets_1009(start_server):
+    """--max-message bounds the inflated size: 1 MiB of zeros compresses to
+    about 1 KiB, and the server answers 1009 without inflating it all."""
+    s = start_server(max_message=64 * 1024)
+
+    async def go():
+        async with connect(s.url, compression="deflate") as ws:
+            await ws.send(b"\x00" * 1024)
+            assert await ws.recv() == b"\x00" * 1024
+            await ws.send(b"\x00" * (1 << 20))
+            with pytest.raises(ConnectionClosed) as info:
+                await ws.recv()
+            return info.value
+
+    exc = run(go())
+    assert exc.rcvd is not None and exc.rcvd.code == 1009, repr(exc)
 
 
 def test_subprotocol_offer_is_not_selected(server):

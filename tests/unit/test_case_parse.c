@@ -1,6 +1,7 @@
 /* The case-file parser: every block, step, predicate and error of
  * cases/FORMAT.md, through the public catalogue API. */
 #include "case/catalogue.h"
+#include "case/corpus.h"
 #include "codec/frame.h"
 
 #include <criterion/criterion.h>
@@ -223,6 +224,64 @@ Test(case_steps, fragmented_message) {
       "x.case:9: fragmented needs text or binary");
   bad(CASE("fragmented text \"a\" 1\n", "pass otherwise\n"),
       "x.case:9: fragmented needs 'in N' after the payload");
+}
+
+Test(case_steps, stream_step) {
+  const ws_case *c = ok(CASE("stream text json 16384 count 3 full 1000 in 256\n"
+                             "stream binary german 16\n",
+                             "pass stream-echo\n"));
+  const ws_step *s = &c->steps[0];
+  cr_assert_eq(s->kind, WS_STEP_STREAM);
+  cr_assert_eq(s->frame.opcode, WS_OP_TEXT);
+  cr_assert_eq(s->stream.corpus, WS_CORPUS_JSON);
+  cr_assert_eq(s->stream.size, 16384);
+  cr_assert_eq(s->stream.count, 3);
+  cr_assert_eq(s->stream.full_count, 1000);
+  cr_assert_eq(s->stream.fragment, 256);
+  cr_assert(s->echo);
+  s = &c->steps[1];
+  cr_assert_eq(s->frame.opcode, WS_OP_BINARY);
+  cr_assert_eq(s->stream.count, 1);
+  cr_assert_eq(s->stream.full_count, 1, "full defaults to count");
+  cr_assert_eq(s->stream.fragment, 0);
+  cr_assert_eq(ws_case_stream_messages(c, WS_PROFILE_DEFAULT), 4);
+  cr_assert_eq(ws_case_stream_messages(c, WS_PROFILE_FULL), 1001);
+  cr_assert_eq(c->outcomes[0].alts[0].preds[0].kind, WS_PRED_STREAM_ECHO);
+  bad(CASE("stream text german 16\n", "pass otherwise\n"),
+      "x.case:9: stream: german slices are not always valid UTF-8; send "
+      "them as binary");
+  bad(CASE("stream ping json 16\n", "pass otherwise\n"),
+      "x.case:9: stream needs text or binary, not 'ping'");
+  bad(CASE("stream text pdf 16\n", "pass otherwise\n"),
+      "x.case:9: stream: 'pdf' is not a corpus (json, html, prose, german, "
+      "bitmap, random)");
+  bad(CASE("stream text json 16 count 0\n", "pass otherwise\n"),
+      "x.case:9: stream: count must be a number from 1 to 100000");
+  bad(CASE("stream text json 16 in 4 in 5\n", "pass otherwise\n"),
+      "x.case:9: stream: 'in' given twice");
+  bad(CASE("stream text json 16 echo\n", "pass otherwise\n"),
+      "x.case:9: stream: unexpected 'echo' (count N, full N, in N, "
+      "uncompressed)");
+}
+
+Test(case_steps, corpus_payload) {
+  const ws_case *c = ok(CASE("text corpus(json, 40) echo\n"
+                             "binary corpus(bitmap, 10, 4090) + \"!\"\n",
+                             "pass echo\n"));
+  uint8_t want[40];
+  ws_corpus_fill(WS_CORPUS_JSON, WS_CORPUS_SEED, 0, want, sizeof want);
+  bytes_eq(c->steps[0].payload, want, sizeof want);
+  uint8_t tail[11];
+  ws_corpus_fill(WS_CORPUS_BITMAP, WS_CORPUS_SEED, 4090, tail, 10);
+  tail[10] = '!';
+  bytes_eq(c->steps[1].payload, tail, sizeof tail);
+  bad(CASE("text corpus(pdf, 4)\n", "pass otherwise\n"),
+      "x.case:9: corpus(KIND, N): KIND is one of json, html, prose, german, "
+      "bitmap, random");
+  bad(CASE("text corpus(json 4)\n", "pass otherwise\n"),
+      "x.case:9: corpus(KIND, N) is missing ', N'");
+  bad(CASE("text corpus(json, 4\n", "pass otherwise\n"),
+      "x.case:9: corpus(KIND, N) is missing its ')'");
 }
 
 Test(case_steps, frame_with_every_field) {

@@ -8,188 +8,13 @@
 #include "codec/frame.h"
 #include "codec/hooks.h"
 #include "server/conn.h"
+#include "tests/unit/conn_fixture.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SAMPLE_KEY "dGhlIHNhbXBsZSBub25jZQ=="
-#define SAMPLE_ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-
-static const char valid_request[] = "GET /chat HTTP/1.1\r\n"
-                                    "Host: server.example.com\r\n"
-                                    "Upgrade: websocket\r\n"
-                                    "Connection: Upgrade\r\n"
-                                    "Sec-WebSocket-Key: " SAMPLE_KEY "\r\n"
-                                    "Sec-WebSocket-Version: 13\r\n"
-                                    "\r\n";
-
-/* ---- a growable byte string for building input and collecting output ---- */
-
-struct bytes {
-  uint8_t *p;
-  size_t len, cap;
-};
-
-static void bytes_add(struct bytes *b, const void *data, size_t n) {
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n)
-      cap *= 2;
-    b->p = realloc(b->p, cap);
-    cr_assert_not_null(b->p);
-    b->cap = cap;
-  }
-  if (n)
-    memcpy(b->p + b->len, data, n);
-  b->len += n;
-}
-
-static void bytes_free(struct bytes *b) {
-  free(b->p);
-  memset(b, 0, sizeof(*b));
-}
-
-/* Appends one masked client frame. */
-static void add_frame(struct bytes *b, bool fin, uint8_t rsv, uint8_t opcode,
-                      bool masked, const void *payload, size_t len) {
-  ws_frame_spec spec = {.fin = fin,
-                        .rsv = rsv,
-                        .opcode = opcode,
-                        .masked = masked,
-                        .mask_key = {0x37, 0xfa, 0x21, 0x3d}};
-  size_t cap = len + WS_FRAME_MAX_HEADER;
-  uint8_t *out = malloc(cap);
-  cr_assert_not_null(out);
-  ssize_t n = ws_frame_encode(&spec, payload, len, out, cap);
-  cr_assert_gt(n, 0);
-  bytes_add(b, out, (size_t)n);
-  free(out);
-}
-
-static void add_msg(struct bytes *b, uint8_t opcode, const void *p,
-                    size_t len) {
-  add_frame(b, true, 0, opcode, true, p, len);
-}
-
-static void add_close(struct bytes *b, uint16_t code, const char *reason) {
-  uint8_t payload[125];
-  size_t len =
-      ws_close_build(code, reason, reason ? strlen(reason) : 0, payload);
-  add_msg(b, WS_OP_CLOSE, payload, len);
-}
-
-/* ---- driving a connection ---- */
-
-static ws_conn *new_conn(const ws_server_config *config) {
-  ws_conn *c = ws_conn_new(config);
-  cr_assert_not_null(c);
-  return c;
-}
-
-/* ws_conn_receive unmasks in place, so hand it a copy. */
-static int feed(ws_conn *c, const void *data, size_t len) {
-  uint8_t *copy = malloc(len ? len : 1);
-  cr_assert_not_null(copy);
-  if (len)
-    memcpy(copy, data, len);
-  int rc = ws_conn_receive(c, copy, len);
-  free(copy);
-  return rc;
-}
-
-static void drain(ws_conn *c, struct bytes *out) {
-  const uint8_t *data;
-  size_t n;
-  while ((n = ws_conn_pending_output(c, &data)) > 0) {
-    bytes_add(out, data, n);
-    ws_conn_output_written(c, n);
-  }
-}
-
-/* A connection past a valid handshake, with the 101 already drained. */
-static ws_conn *open_conn(const ws_server_config *config) {
-  ws_conn *c = new_conn(config);
-  cr_assert_eq(feed(c, valid_request, strlen(valid_request)), 0);
-  cr_assert_eq(ws_conn_phase(c), WS_CONN_OPEN);
-  struct bytes out = {0};
-  drain(c, &out);
-  bytes_add(&out, "", 1);
-  cr_assert(strncmp((char *)out.p, "HTTP/1.1 101", 12) == 0);
-  bytes_free(&out);
-  return c;
-}
-
-/* ---- reading the server's output ---- */
-
-struct sframe {
-  bool fin;
-  uint8_t rsv, opcode;
-  bool masked;
-  const uint8_t *payload;
-  size_t len;
-};
-
-/* Parses one server frame at *pos; false when the bytes end first. */
-static bool next_frame(const struct bytes *b, size_t *pos, struct sframe *f) {
-  size_t i = *pos;
-  if (b->len - i < 2)
-    return false;
-  f->fin = b->p[i] & 0x80;
-  f->rsv = (b->p[i] >> 4) & 7;
-  f->opcode = b->p[i] & 0x0f;
-  f->masked = b->p[i + 1] & 0x80;
-  uint64_t len = b->p[i + 1] & 0x7f;
-  i += 2;
-  size_t ext = len == 126 ? 2 : len == 127 ? 8 : 0;
-  if (b->len - i < ext)
-    return false;
-  if (ext) {
-    len = 0;
-    for (size_t k = 0; k < ext; k++)
-      len = len << 8 | b->p[i + k];
-    i += ext;
-  }
-  if (f->masked)
-    i += 4;
-  if (b->len < i || b->len - i < len)
-    return false;
-  f->payload = b->p + i;
-  f->len = (size_t)len;
-  *pos = i + (size_t)len;
-  return true;
-}
-
-static uint16_t close_code_of(const struct sframe *f) {
-  cr_assert_eq(f->opcode, WS_OP_CLOSE);
-  cr_assert_geq(f->len, 2);
-  return (uint16_t)(f->payload[0] << 8 | f->payload[1]);
-}
-
-/* Feeds input to an open connection and returns everything it wrote. */
-static struct bytes exchange(ws_conn *c, const struct bytes *in) {
-  struct bytes out = {0};
-  cr_assert_eq(feed(c, in->p, in->len), 0);
-  drain(c, &out);
-  return out;
-}
-
-/* Expects exactly one frame, a close with `code`, and a finished conn. */
-static void expect_close_only(ws_conn *c, const struct bytes *out,
-                              uint16_t code) {
-  size_t pos = 0;
-  struct sframe f;
-  cr_assert(next_frame(out, &pos, &f), "no frame in the output");
-  cr_assert_not(f.masked, "server frames must not be masked");
-  cr_assert_eq(close_code_of(&f), code, "close code %u, expected %u",
-               close_code_of(&f), code);
-  cr_assert_eq(pos, out->len, "bytes after the close frame");
-  cr_assert_eq(ws_conn_phase(c), WS_CONN_DONE);
-  cr_assert(ws_conn_should_close(c));
-  cr_assert_not(ws_conn_wants_input(c));
-}
 
 static void finish(ws_conn *c, struct bytes *in, struct bytes *out) {
   bytes_free(in);
@@ -240,14 +65,18 @@ Test(conn_handshake, valid_request_gets_101_with_rfc_sample_accept) {
   bytes_free(&out);
 }
 
+/* permessage-deflate is accepted unless no_deflate (test_conn_deflate.c has
+ * the rest); no other extension and no subprotocol ever is. */
 Test(conn_handshake, offered_subprotocols_and_extensions_are_not_selected) {
   const char *req = "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\nSec-WebSocket-Key: " SAMPLE_KEY
                     "\r\nSec-WebSocket-Version: 13\r\n"
                     "Sec-WebSocket-Protocol: chat, superchat\r\n"
-                    "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n";
+                    "Sec-WebSocket-Extensions: x-unknown; a=1, "
+                    "permessage-deflate\r\n\r\n";
+  ws_server_config config = {.no_deflate = true};
   enum ws_conn_phase phase;
-  struct bytes out = handshake_output(req, NULL, &phase);
+  struct bytes out = handshake_output(req, &config, &phase);
   const char *text = (const char *)out.p;
   cr_assert(strncmp(text, "HTTP/1.1 101", 12) == 0, "got: %s", text);
   cr_assert_null(strcasestr(text, "Sec-WebSocket-Protocol"));

@@ -96,7 +96,9 @@ Test(payload, repeat_and_concatenation) {
   cr_assert_eq(b.len, 200000);
   for (size_t i = 0; i < b.len; i++)
     cr_assert_eq(b.ptr[i], i % 2);
-  eval_err("\"a\" +", "expected a payload: \"...\", hex\"..\" or random(N)");
+  eval_err(
+      "\"a\" +",
+      "expected a payload: \"...\", hex\"..\", random(N) or corpus(KIND, N)");
   eval_err("\"a\" *", "expected a number after '*'");
   eval_err("{col}", "{name} is only substituted in a file with a <table>");
 }
