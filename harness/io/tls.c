@@ -261,10 +261,8 @@ int ws_tls_handshake(ws_tls *t, int64_t deadline_ms, char *reason, size_t cap) {
     }
     struct pollfd pfd = {.fd = t->sock.fd, .events = ev};
     int n = poll(&pfd, 1, ws_ms_until(deadline_ms));
-    if (n == 0) {
-      t->fatal = true;
-      return -ETIMEDOUT;
-    }
+    if (n == 0)
+      return -ETIMEDOUT; /* the handshake may be resumed (tls_client.c) */
     if (n < 0 && errno != EINTR) {
       t->fatal = true;
       return -errno;
@@ -297,6 +295,8 @@ static bool looks_like_tls(const ws_tls_socket *s) {
   return s->first_len < 1 || (s->first[0] >= 20 && s->first[0] <= 24 &&
                               (s->first_len < 2 || s->first[1] == 3));
 }
+
+bool ws_tls_peer_spoke_tls(const ws_tls *t) { return looks_like_tls(&t->sock); }
 
 static void first_bytes_hex(const ws_tls_socket *s, char *out, size_t cap) {
   size_t at = 0;

@@ -34,6 +34,8 @@
 
 /* The largest plaintext of one TLS record (RFC 8446 5.1, RFC 5246 6.2.1). */
 #define WS_TLS_RECORD_MAX 16384
+/* The longest server name (a DNS name has at most 253 characters). */
+#define WS_TLS_NAME_MAX 255
 
 /* How a client checks the server (--ca, --insecure, --cert, --key). */
 typedef struct ws_tls_client_config {
@@ -63,7 +65,10 @@ void ws_tls_context_free(ws_tls_context *ctx);
  * there). ALPN offers http/1.1. 0 with *out set, or a negative errno value
  * with a one-line reason in err: -ETIMEDOUT (no handshake by deadline_ms),
  * -EPROTO (the handshake failed: certificate, name, an alert, a peer that
- * does not speak TLS), -ECONNRESET and other socket errors, -ENOMEM. */
+ * does not speak TLS), -ECONNRESET and other socket errors, -ENOMEM.
+ * A server silent for a second is asked a plain HTTP question on a second
+ * connection: a plain server waits for the end of a request line that a
+ * ClientHello never gives it, and is told from a slow TLS server so. */
 int ws_tls_connect(ws_tls_context *ctx, int fd, const char *name,
                    int64_t deadline_ms, ws_transport **out, char *err,
                    size_t cap);

@@ -11,17 +11,26 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+/* A plain HTTP server reads a ClientHello as the start of a request line
+ * and waits for its end, which never comes: after this long without a byte
+ * from the server, a second connection asks it a plain HTTP question. A TLS
+ * server answers a ClientHello in milliseconds, so it is rarely asked. */
+#define PLAIN_ASK_AFTER_MS 1000
+#define PLAIN_ASK_MS 1000
 
 /* RFC 6455 is HTTP/1.1: a server that negotiates ALPN (and would pick h2
  * when offered nothing else) must see that this client speaks only that. */
 static const unsigned char alpn_http11[] = "\x08http/1.1";
 
 static void openssl_reason(char *out, size_t cap) {
-  unsigned long e = ERR_peek_last_error();
+  unsigned long e = ERR_peek_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
   snprintf(out, cap, "%s", r ? r : "unreadable");
 }
@@ -45,7 +54,7 @@ static int load_failed(const char *what, const char *path, char *err,
                        size_t cap) {
   char why[128];
   openssl_reason(why, sizeof why);
-  snprintf(err, cap, "%s %s: %s", what, path, why);
+  snprintf(err, cap, "%s %s: not usable as PEM (%s)", what, path, why);
   return -1;
 }
 
@@ -186,6 +195,79 @@ static bool explain_certificate(const ws_tls *t, const ws_tls_context *ctx,
   return true;
 }
 
+/* Waits for events on fd until deadline_ms: true when one came. */
+static bool wait_fd(int fd, short events, int64_t deadline_ms) {
+  for (;;) {
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int n = poll(&pfd, 1, ws_ms_until(deadline_ms));
+    if (n > 0)
+      return true;
+    if (n == 0 || errno != EINTR)
+      return false;
+  }
+}
+
+/* Asks the peer of fd, on a new connection, "GET / HTTP/1.1": true, with
+ * the first line of its answer in line, when it answers in HTTP. */
+static bool answers_plain_http(int fd, const char *name, int64_t deadline_ms,
+                               char *line, size_t cap) {
+  struct sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  if (getpeername(fd, (struct sockaddr *)&addr, &len) != 0)
+    return false;
+  int s = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return false;
+  char request[WS_TLS_NAME_MAX + 96], answer[128];
+  bool v6 = strchr(name, ':') != NULL;
+  int n = snprintf(request, sizeof request,
+                   "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: "
+                   "close\r\n\r\n",
+                   v6 ? "[" : "", name, v6 ? "]" : "");
+  ssize_t got = 0;
+  if ((connect(s, (struct sockaddr *)&addr, len) == 0 ||
+       errno == EINPROGRESS) &&
+      wait_fd(s, POLLOUT, deadline_ms) && n > 0 && (size_t)n < sizeof request &&
+      send(s, request, (size_t)n, MSG_NOSIGNAL) == n &&
+      wait_fd(s, POLLIN, deadline_ms))
+    got = recv(s, answer, sizeof answer - 1, MSG_DONTWAIT);
+  close(s);
+  if (got < 5 || memcmp(answer, "HTTP/", 5) != 0)
+    return false;
+  answer[got] = '\0';
+  size_t end = strcspn(answer, "\r\n");
+  if (end >= cap)
+    end = cap - 1;
+  memcpy(line, answer, end);
+  line[end] = '\0';
+  return true;
+}
+
+/* The handshake, with the plain HTTP question to a server that stays
+ * silent past PLAIN_ASK_AFTER_MS. */
+static int handshake(ws_tls *t, const char *name, int64_t deadline_ms,
+                     char *reason, size_t reason_cap, char *err, size_t cap) {
+  int64_t ask_at = ws_now_ms() + PLAIN_ASK_AFTER_MS;
+  if (ask_at >= deadline_ms || !name || strlen(name) > WS_TLS_NAME_MAX)
+    return ws_tls_handshake(t, deadline_ms, reason, reason_cap);
+  int rc = ws_tls_handshake(t, ask_at, reason, reason_cap);
+  if (rc != -ETIMEDOUT || t->sock.received > 0 || t->sock.eof)
+    return rc;
+  char line[96];
+  int64_t until = ws_now_ms() + PLAIN_ASK_MS;
+  if (answers_plain_http(t->sock.fd, name,
+                         until < deadline_ms ? until : deadline_ms, line,
+                         sizeof line)) {
+    snprintf(err, cap,
+             "the server answered plain HTTP, not TLS (\"%s\" to a plain "
+             "request, after %d ms of silence to the TLS handshake): this "
+             "port serves no TLS, use ws://",
+             line, PLAIN_ASK_AFTER_MS);
+    return -EPROTO;
+  }
+  return ws_tls_handshake(t, deadline_ms, reason, reason_cap);
+}
+
 int ws_tls_connect(ws_tls_context *ctx, int fd, const char *name,
                    int64_t deadline_ms, ws_transport **out, char *err,
                    size_t cap) {
@@ -203,15 +285,21 @@ int ws_tls_connect(ws_tls_context *ctx, int fd, const char *name,
   }
   int budget = ws_ms_until(deadline_ms);
   char reason[160];
-  int rc = ws_tls_handshake(t, deadline_ms, reason, sizeof reason);
+  err[0] = '\0';
+  int rc = handshake(t, name, deadline_ms, reason, sizeof reason, err, cap);
   if (rc == 0) {
     *out = &t->base;
     return 0;
   }
-  if (rc != -EPROTO || !explain_certificate(t, ctx, name, err, cap)) {
+  if (err[0]) {
+    /* said already */
+  } else if (rc != -EPROTO || !explain_certificate(t, ctx, name, err, cap)) {
     ws_tls_explain(t, rc, reason, "server", budget, err, cap);
+    if (!ws_tls_peer_spoke_tls(t))
+      snprintf(err + strlen(err), cap - strlen(err),
+               ": this port serves no TLS, use ws://");
     /* TLS 1.3 names the alert; TLS 1.2 servers say "handshake failure". */
-    if (strstr(reason, "certificate required"))
+    else if (strstr(reason, "certificate required"))
       snprintf(err + strlen(err), cap - strlen(err),
                " (the server wants a client certificate: --cert FILE --key "
                "FILE)");

@@ -60,10 +60,14 @@ ws_tls *ws_tls_new(ws_tls_context *ctx, int fd, bool server);
 /* Frees without close_notify and closes the socket. */
 void ws_tls_destroy(ws_tls *t);
 
-/* Runs the handshake until done or deadline_ms. 0, -ETIMEDOUT, -EPROTO (a
- * TLS failure: OpenSSL's reason is in reason), or another -errno from the
- * socket. */
+/* Runs the handshake until done or deadline_ms. 0, -ETIMEDOUT (a later
+ * call resumes it), -EPROTO (a TLS failure: OpenSSL's reason is in reason),
+ * or another -errno from the socket. */
 int ws_tls_handshake(ws_tls *t, int64_t deadline_ms, char *reason, size_t cap);
+
+/* False when the peer's first bytes cannot start a TLS record (it speaks
+ * plain HTTP, say). */
+bool ws_tls_peer_spoke_tls(const ws_tls *t);
 
 /* A one-line explanation of a failed handshake that is not about
  * certificates: a silent peer, a closed or reset connection, a peer that

@@ -24,9 +24,10 @@ static int file_error(const char *what, const char *path, char *err,
     return -1;
   }
   fclose(f);
-  unsigned long e = ERR_peek_last_error();
+  unsigned long e = ERR_peek_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
-  snprintf(err, cap, "%s %s: %s", what, path, r ? r : "unreadable");
+  snprintf(err, cap, "%s %s: not usable as PEM (%s)", what, path,
+           r ? r : "unreadable");
   return -1;
 }
 

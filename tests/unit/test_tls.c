@@ -4,8 +4,10 @@
 #include "io/tls.h"
 #include "util/clock.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -486,7 +488,8 @@ Test(tls, a_plain_http_answer_is_named) {
   pthread_join(peer, NULL);
   cr_assert_eq(rc, -EPROTO);
   cr_assert_str_eq(err, "the server answered plain HTTP, not TLS (\"HTTP/1.1 "
-                        "400 Bad Request\")");
+                        "400 Bad Request\"): this port serves no TLS, use "
+                        "ws://");
   close(fds[1]);
   ws_tls_context_free(cctx);
 }
@@ -515,5 +518,59 @@ Test(tls, a_client_certificate_is_presented) {
   cr_assert_eq(ws_tls_client_context(&c, &cctx, err, sizeof err), 0, "%s", err);
   cr_assert_eq(try_connect(cctx, cert, key, "localhost", err, sizeof err), 0,
                "%s", err);
+  ws_tls_context_free(cctx);
+}
+
+/* A plain server that waits for the end of a request line: the ClientHello
+ * gets no answer, and a second connection's plain request does. */
+typedef struct waiting_http {
+  int listener;
+  int held; /* the first connection, kept silent */
+} waiting_http;
+
+static void *waiting_http_main(void *p) {
+  waiting_http *w = p;
+  w->held = accept(w->listener, NULL, NULL);
+  int second = accept(w->listener, NULL, NULL);
+  char buf[512];
+  if (second >= 0 && recv(second, buf, sizeof buf, 0) > 0) {
+    static const char answer[] = "HTTP/1.1 426 Upgrade Required\r\n\r\n";
+    (void)send(second, answer, sizeof answer - 1, 0);
+  }
+  if (second >= 0)
+    close(second);
+  return NULL;
+}
+
+Test(tls, a_silent_plain_server_is_asked_in_plain_http) {
+  waiting_http w = {.held = -1};
+  w.listener = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in addr = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof addr;
+  cr_assert_eq(bind(w.listener, (struct sockaddr *)&addr, sizeof addr), 0);
+  cr_assert_eq(listen(w.listener, 4), 0);
+  cr_assert_eq(getsockname(w.listener, (struct sockaddr *)&addr, &len), 0);
+  pthread_t peer;
+  cr_assert_eq(pthread_create(&peer, NULL, waiting_http_main, &w), 0);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  cr_assert(connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 ||
+            errno == EINPROGRESS);
+  ws_tls_context *cctx = client_ctx(cert, false);
+  ws_transport *t = NULL;
+  char err[320];
+  int64_t t0 = ws_now_ms();
+  int rc = ws_tls_connect(cctx, fd, "localhost", t0 + HANDSHAKE_MS, &t, err,
+                          sizeof err);
+  int64_t took = ws_now_ms() - t0;
+  pthread_join(peer, NULL);
+  cr_assert_eq(rc, -EPROTO, "%s", err);
+  cr_assert(took < 3000, "told after the one-second silence: %lld ms",
+            (long long)took);
+  cr_assert(strstr(err, "the server answered plain HTTP, not TLS (\"HTTP/1.1 "
+                        "426 Upgrade Required\" to a plain request"),
+            "%s", err);
+  close(w.held);
+  close(w.listener);
   ws_tls_context_free(cctx);
 }
