@@ -57,6 +57,8 @@ int ws_tls_client_context(const ws_tls_client_config *config,
 int ws_tls_server_context(const char *cert_file, const char *key_file,
                           ws_tls_context **out, char *err, size_t cap);
 void ws_tls_context_free(ws_tls_context *ctx);
+/* A client context that checks nothing (--insecure). */
+bool ws_tls_context_insecure(const ws_tls_context *ctx);
 
 /* The client handshake over fd (connected, non-blocking; owned from here
  * on, closed on failure). `name` is sent as SNI and is the name the

@@ -147,6 +147,8 @@ void ws_tls_context_free(ws_tls_context *x) {
   free(x);
 }
 
+bool ws_tls_context_insecure(const ws_tls_context *x) { return x->insecure; }
+
 static bool is_ip_literal(const char *name) {
   unsigned char addr[16];
   return inet_pton(AF_INET, name, addr) == 1 ||
