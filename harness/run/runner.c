@@ -19,7 +19,7 @@
 static ws_transport *start_tls(const ws_run_options *o, ws_session *s,
                                ws_observation *obs, int fd,
                                int64_t deadline_ms) {
-  char why[400], text[512];
+  char why[400], text[640];
   if (!o->tls) {
     close(fd);
     (void)ws_obs_set_error(obs, "wss:// without a TLS context (harness bug)");
@@ -37,8 +37,9 @@ static ws_transport *start_tls(const ws_run_options *o, ws_session *s,
   ws_tls_describe(t, why, sizeof why);
   /* The records are what a `chop` or a pause controls on a TLS wire. */
   snprintf(text, sizeof text,
-           "TLS: handshake done (%s); each write below is one TLS record "
-           "(up to %d bytes: a longer one leaves as several)",
+           "TLS: handshake done (%s); the bytes below are plaintext, and "
+           "each write is one TLS record (\"in N-byte writes\": N-byte "
+           "records; a write over %d bytes leaves as several)",
            why, WS_TLS_RECORD_MAX);
   ws_session_note(s, ws_now_us(), text);
   return t;
