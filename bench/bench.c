@@ -131,6 +131,7 @@ static const struct {
     {"idle_conns", bench_idle_conns},
     {"catalogue", bench_catalogue},
     {"run_rss", bench_run_rss},
+    {"wss", bench_wss},
     {"inflate_vs_zlib", bench_inflate_vs_zlib},
     {"deflate_vs_zlib", bench_deflate_vs_zlib},
 };
