@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -186,7 +185,7 @@ static int parse_options(int argc, char **argv, fuzz_opts *o) {
                     "both or more\n");
     return -1;
   }
-  if (ws_tls_options_check(&o->tls, o->url, "fuzz") != 0)
+  if (ws_tls_options_check(&o->tls, ws_tls_url_is_wss(o->url), "fuzz") != 0)
     return -1;
   if (o->exec && !strstr(o->exec, "{port}")) {
     fprintf(stderr, "wsprobe: --exec-server: the command needs {port} where "
@@ -347,7 +346,7 @@ static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
                                .seed = o->seed,
                                .tls_name = o->tls.sni};
   signal(SIGPIPE, SIG_IGN);
-  if (o->url && strncasecmp(o->url, "wss://", 6) == 0 &&
+  if (ws_tls_url_is_wss(o->url) &&
       !(to.tls = ws_tls_options_context(&o->tls, "fuzz")))
     return WS_EXIT_USAGE;
   if (ws_fuzz_target_open(&to, &r.target, err, sizeof err) != 0) {

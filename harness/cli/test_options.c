@@ -393,7 +393,9 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
   }
   o->url = optind < argc ? argv[optind] : NULL;
   if (check_exec_options(o) != 0 ||
-      ws_tls_options_check(&o->tls, o->url, "test") != 0)
+      ws_tls_options_check(&o->tls,
+                           ws_tls_url_is_wss(o->url) || o->autobahn_config,
+                           "test") != 0)
     return -1;
   if (!o->seed_given)
     o->seed = ws_test_random_seed();

@@ -29,11 +29,14 @@ bool ws_tls_options_given(const ws_tls_options *o) {
   return o->ca_file || o->insecure || o->sni || o->cert_file || o->key_file;
 }
 
-int ws_tls_options_check(const ws_tls_options *o, const char *url,
-                         const char *cmd) {
+bool ws_tls_url_is_wss(const char *url) {
+  return url && strncasecmp(url, "wss://", 6) == 0;
+}
+
+int ws_tls_options_check(const ws_tls_options *o, bool wss, const char *cmd) {
   if (!ws_tls_options_given(o))
     return 0;
-  if (!url || strncasecmp(url, "wss://", 6) != 0) {
+  if (!wss) {
     fprintf(stderr,
             "wsprobe: %s: --ca, --insecure, --sni, --cert and --key go with "
             "a wss:// URL\n",

@@ -52,11 +52,14 @@ int ws_tls_options_take(int opt, const char *arg, ws_tls_options *o);
 /* Whether any was given. */
 bool ws_tls_options_given(const ws_tls_options *o);
 
-/* Checks them against the target (url may be NULL: no URL). 0, or -1 with
- * "wsprobe: CMD: ..." on stderr: TLS options without a wss:// URL, --ca with
- * --insecure, --cert without --key or the reverse. */
-int ws_tls_options_check(const ws_tls_options *o, const char *url,
-                         const char *cmd);
+/* Whether url (may be NULL) is a wss:// URL. */
+bool ws_tls_url_is_wss(const char *url);
+
+/* Checks them; wss says whether the command has a wss:// target (an
+ * Autobahn spec may list some). 0, or -1 with "wsprobe: CMD: ..." on
+ * stderr: TLS options without a wss:// target, --ca with --insecure,
+ * --cert without --key or the reverse, an empty --sni. */
+int ws_tls_options_check(const ws_tls_options *o, bool wss, const char *cmd);
 
 /* The client context they describe. NULL with "wsprobe: CMD: ..." on
  * stderr (a file that cannot be read, a key that does not match). */

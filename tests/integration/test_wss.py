@@ -243,6 +243,19 @@ def test_echo_server_refuses_a_key_that_is_not_its_certificates(pki):
         f"{pki / 'server.pem'}"]
 
 
+def test_an_autobahn_spec_may_list_a_wss_server(wss_server, pki, tmp_path):
+    spec = tmp_path / "fuzzingclient.json"
+    spec.write_text(json.dumps({"servers": [{"agent": "tls", "url": wss_server.url}],
+                                "cases": ["1.1.*"]}))
+    proc = wsprobe("test", "--autobahn-config", spec, "--ca", pki / "ca.pem",
+                   "--autobahn-report", tmp_path / "ab", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    index = json.loads((tmp_path / "ab" / "index.json").read_text())
+    assert {v["behavior"] for v in index["tls"].values()} == {"OK"}, index
+    doc = json.loads((tmp_path / "out" / "tls" / "results.json").read_text())
+    assert doc["tls"].endswith("certificate verified for 127.0.0.1"), doc["tls"]
+
+
 # ---------------------------------------------------------------------------
 # Network fuzzing over TLS
 
