@@ -16,7 +16,7 @@ BASEFLAGS:= -std=c11 $(WARNINGS) -MMD -MP
 REL_CFLAGS  := $(BASEFLAGS) -O2 -g
 ASAN_CFLAGS := $(BASEFLAGS) -O1 -g -fno-omit-frame-pointer \
                -fsanitize=address,undefined -fno-sanitize-recover=all
-LDLIBS   := -lcrypto -lz
+LDLIBS   := -lssl -lcrypto -lz
 
 CODEC_SRC   := $(wildcard codec/*.c)
 SERVER_SRC  := $(wildcard server/*.c)

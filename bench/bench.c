@@ -135,6 +135,7 @@ static const struct {
     {"catalogue", bench_catalogue, false},
     {"compression_full", bench_compression_full, true},
     {"run_rss", bench_run_rss, false},
+    {"wss", bench_wss, false},
     {"inflate_vs_zlib", bench_inflate_vs_zlib, false},
     {"deflate_vs_zlib", bench_deflate_vs_zlib, false},
 };

@@ -16,6 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The binary the benchmarks run (make bench runs them from the top). */
+#ifndef WSPROBE_PATH
+#define WSPROBE_PATH "build/wsprobe"
+#endif
+
 /* Runs build/wsprobe with argv (argv[0] is ignored; NULL-terminated),
  * stdout and stderr to /dev/null. Its exit status, or -1 when it could not
  * run or died of a signal; *maxrss_kib (may be NULL) gets its peak RSS. */
@@ -81,6 +86,7 @@ void bench_idle_conns(void);
 void bench_catalogue(void);
 void bench_compression_full(void);
 void bench_run_rss(void);
+void bench_wss(void);
 void bench_inflate_vs_zlib(void);
 void bench_deflate_vs_zlib(void);
 

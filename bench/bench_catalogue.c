@@ -12,10 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef WSPROBE_PATH
-#define WSPROBE_PATH "build/wsprobe"
-#endif
-
 int bench_run_wsprobe(char *const argv[], long *maxrss_kib) {
   pid_t pid = fork();
   if (pid < 0)

@@ -56,6 +56,8 @@ static void header(FILE *out, const ws_run_results *r) {
   ws_html_duration(out, r->duration_ms);
   fprintf(out, "</dd></div>\n<div><dt>Seed</dt><dd>%" PRIu64 "</dd></div>\n",
           r->seed);
+  if (r->tls)
+    run_fact(out, "TLS", r->tls);
   run_fact(out, "wsprobe", r->tool_version);
   fputs("</dl>\n", out);
 }

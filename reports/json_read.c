@@ -409,6 +409,7 @@ static int read_header(reader *r, ws_jref root, ws_run_results *res) {
       (tool == WS_JNONE && !(res->tool_version = strdup(""))) ||
       get_string(r, root, "target", &res->target, false) ||
       get_string(r, root, "agent", &res->agent, true) ||
+      get_string(r, root, "tls", &res->tls, true) ||
       get_string(r, root, "started_at", &res->started_at, false) ||
       get_number(r, root, "duration_ms", &res->duration_ms) ||
       get_seed(r, root, &res->seed) ||

@@ -6,6 +6,10 @@
  *   "tool": {"name": "wsprobe", "version": "0.1.0"},
  *   "target": "ws://127.0.0.1:9001/",
  *   "agent": "...",                     --agent, or the target
+ *   "tls": null | "TLSv1.3, cipher ...; certificate verified for HOST",
+ *                                       wss:// only: the session agreed,
+ *                                       and "NOT verified (--insecure)"
+ *                                       when nothing was checked
  *   "started_at": "2024-01-01T12:00:00Z", RFC 3339, UTC
  *   "duration_ms": 4211.5,
  *   "seed": "1234567",                  decimal string: 64-bit values do
@@ -203,6 +207,11 @@ static int write_document(FILE *out, const ws_run_results *r) {
   ws_json_object_end(&w);
   write_str(&w, "target", r->target);
   write_str(&w, "agent", r->agent ? r->agent : r->target);
+  ws_json_key(&w, "tls");
+  if (r->tls)
+    ws_json_string(&w, r->tls);
+  else
+    ws_json_null(&w);
   write_str(&w, "started_at", r->started_at);
   ws_json_key(&w, "duration_ms");
   ws_json_double(&w, r->duration_ms, 3);

@@ -85,6 +85,11 @@ static void title_line(FILE *out, const ws_run_results *r, const ws_gate *g) {
     ws_md_text(out, r->agent, WS_MARKDOWN_MAX_CELL);
     fputs("  \n", out);
   }
+  if (r->tls) {
+    fputs("TLS: ", out);
+    ws_md_text(out, r->tls, WS_MARKDOWN_MAX_CELL);
+    fputs("  \n", out);
+  }
   fprintf(out, "Seed: %llu, ", (unsigned long long)r->seed);
   if (strcmp(r->profile, "full") == 0)
     fputs("profile full, ", out);

@@ -63,6 +63,7 @@ void ws_results_free(ws_run_results *r) {
   free(r->tool_version);
   free(r->target);
   free(r->agent);
+  free(r->tls);
   free(r->started_at);
   if (r->wire_spill)
     fclose(r->wire_spill);

@@ -57,6 +57,8 @@ typedef struct ws_run_results {
   char *tool_version;
   char *target;
   char *agent;      /* --agent, or the target URL */
+  char *tls;        /* wss://: what TLS agreed and whether the certificate was
+                      verified (run/tls_probe.h), NULL for ws:// */
   char *started_at; /* RFC 3339 UTC */
   double duration_ms;
   uint64_t seed;

@@ -147,9 +147,9 @@ BINS=()
 for t in "${TARGETS[@]}"; do
   src="fuzz/$t.c"
   bin="$OUT/bin/$t"
-  libs=(-lcrypto)
+  libs=(-lssl -lcrypto)
   if grep -q wslay "$src"; then
-    libs=(-lwslay -lcrypto)
+    libs=(-lwslay -lssl -lcrypto)
   fi
   if [ ! -e "$bin" ] || [ "$src" -nt "$bin" ] || [ "$LIB" -nt "$bin" ] ||
     [ fuzz/fuzz_common.h -nt "$bin" ]; then

@@ -1,11 +1,14 @@
 /* The reference echo server's reactor (echo_server.h): one thread, one epoll
  * set, level-triggered, non-blocking sockets. Protocol decisions live in
  * conn.c; this file only moves bytes, keeps deadlines and closes sockets
- * carefully.
+ * carefully. With TLS (wss://) the bytes go through a tls.h stream: the
+ * handshake first, under the handshake deadline, then plaintext between the
+ * stream and conn.c, and close_notify before the FIN.
  *
- * Memory per connection is a small `struct client` plus its ws_conn; reads go
- * through one 64 KiB buffer shared by every connection, so an idle connection
- * holds no read buffer. */
+ * Memory per connection is a small `struct client` plus its ws_conn (and its
+ * SSL, whose record buffers are released while idle); reads go through one
+ * 64 KiB buffer shared by every connection, so an idle connection holds no
+ * read buffer. */
 #include "server/echo_server.h"
 
 #include "codec/errors.h"
@@ -32,6 +35,10 @@
  * busy peer cannot starve the others (epoll is level-triggered, so whatever
  * is left is reported again on the next round). */
 #define READS_PER_EVENT 4
+/* TLS reads return one record each, from 16 KiB down to one byte (a peer
+ * under `chop 1`): they are bounded by count and, as plain reads are, by
+ * READS_PER_EVENT buffers' worth of bytes. */
+#define TLS_READS_PER_EVENT 1024
 #define ACCEPTS_PER_EVENT 256
 /* How long a closed-for-writing socket waits for the peer's FIN. */
 #define LINGER_MS 2000
@@ -41,11 +48,18 @@
 struct client {
   ws_timer timer; /* first member: the heap hands back ws_timer pointers */
   struct client *prev, *next;
-  ws_conn *conn; /* NULL once lingering */
+  ws_conn *conn;      /* NULL once lingering */
+  ws_tls_stream *tls; /* wss://; NULL for plain TCP and once lingering */
   int fd;
-  uint32_t events;    /* current epoll interest */
+  uint32_t events; /* current epoll interest */
+  /* TLS: the epoll event the last read / write needs to go on (a read may
+   * need the socket writable, a write readable); EPOLLIN / EPOLLOUT. */
+  uint32_t read_want, write_want;
   uint8_t phase_seen; /* phase whose deadline is armed */
   bool lingering;
+  bool handshaking; /* TLS: the TLS handshake is not done */
+  bool notifying;   /* TLS: close_notify is on its way out */
+  bool leftover;    /* TLS: records read ahead wait in OpenSSL's buffer */
 };
 
 struct ws_echo_server {
@@ -91,6 +105,7 @@ static void destroy_client(ws_echo_server *s, struct client *c) {
   if (c->next)
     c->next->prev = c->prev;
   ws_conn_free(c->conn);
+  ws_tls_stream_free(c->tls);
   ws_free(c);
   atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
 }
@@ -116,7 +131,15 @@ static int add_client(ws_echo_server *s, int fd, int64_t now) {
   ws_timer_init(&c->timer);
   c->fd = fd;
   c->conn = ws_conn_new(&s->options.conn);
-  if (!c->conn) {
+  c->read_want = EPOLLIN;
+  c->write_want = EPOLLOUT;
+  if (s->options.tls) {
+    c->tls = ws_tls_stream_new(s->options.tls, fd);
+    c->handshaking = true; /* it starts with the ClientHello: EPOLLIN */
+  }
+  if (!c->conn || (s->options.tls && !c->tls)) {
+    ws_conn_free(c->conn);
+    ws_tls_stream_free(c->tls);
     ws_free(c);
     return -ENOMEM;
   }
@@ -125,6 +148,7 @@ static int add_client(ws_echo_server *s, int fd, int64_t now) {
   if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
     int err = -errno;
     ws_conn_free(c->conn);
+    ws_tls_stream_free(c->tls);
     ws_free(c);
     return err;
   }
@@ -142,6 +166,28 @@ static int add_client(ws_echo_server *s, int fd, int64_t now) {
   return 0;
 }
 
+/* Plaintext out: send(2), or one TLS record. Bytes, or -errno (-EAGAIN). */
+static ssize_t client_send(struct client *c, const uint8_t *data, size_t len) {
+  if (c->tls) {
+    c->write_want = EPOLLOUT;
+    return ws_tls_stream_write(c->tls, data, len, &c->write_want);
+  }
+  /* MSG_NOSIGNAL: a peer that reset must cost us an EPIPE, not SIGPIPE. */
+  ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+  return n >= 0 ? n : errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
+/* Plaintext in: recv(2), or a TLS read. Bytes, 0 at the end, or -errno. */
+static ssize_t client_recv(ws_echo_server *s, struct client *c) {
+  if (c->tls) {
+    c->read_want = EPOLLIN;
+    return ws_tls_stream_read(c->tls, s->read_buf, READ_BUF_SIZE,
+                              &c->read_want);
+  }
+  ssize_t n = recv(c->fd, s->read_buf, READ_BUF_SIZE, 0);
+  return n >= 0 ? n : errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
 /* Writes as much pending output as the socket takes. <0: the connection is
  * broken (EPIPE, ECONNRESET, ...). */
 static int flush_output(struct client *c) {
@@ -150,29 +196,40 @@ static int flush_output(struct client *c) {
     size_t pending = ws_conn_pending_output(c->conn, &data);
     if (pending == 0)
       return 0;
-    /* MSG_NOSIGNAL: a peer that reset must cost us an EPIPE, not SIGPIPE. */
-    ssize_t n = send(c->fd, data, pending, MSG_NOSIGNAL);
+    ssize_t n = client_send(c, data, pending);
     if (n > 0) {
       ws_conn_output_written(c->conn, (size_t)n);
       continue;
     }
-    if (n < 0 && errno == EINTR)
+    if (n == -EINTR)
       continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+    if (n == -EAGAIN)
       return 0;
     return -1;
   }
 }
 
-/* Reads into the shared buffer and feeds the connection. <0: broken. */
+/* Reads into the shared buffer and feeds the connection. <0: broken. A TLS
+ * read takes one record, which always fits the buffer; when the loop stops
+ * before -EAGAIN (the per-event bound, or backpressure), records read ahead
+ * may be left in OpenSSL's buffer, where epoll cannot see them: `leftover`
+ * has settle() ask for EPOLLOUT, which fires at once, so the next round
+ * takes them (a round, not a loop here: other connections get their turn).
+ * A read ending in -EAGAIN leaves at most part of a record, whose rest
+ * comes through the socket. */
 static int read_input(ws_echo_server *s, struct client *c) {
-  for (int i = 0; i < READS_PER_EVENT && ws_conn_wants_input(c->conn); i++) {
-    ssize_t n = recv(c->fd, s->read_buf, READ_BUF_SIZE, 0);
+  int reads = c->tls ? TLS_READS_PER_EVENT : READS_PER_EVENT;
+  size_t budget = (size_t)READS_PER_EVENT * READ_BUF_SIZE;
+  c->leftover = false;
+  for (int i = 0; i < reads && budget > 0 && ws_conn_wants_input(c->conn);
+       i++) {
+    ssize_t n = client_recv(s, c);
     if (n > 0) {
+      budget -= (size_t)n < budget ? (size_t)n : budget;
       /* -WS_E_NOMEM leaves the connection DONE; what it queued still goes
        * out, so there is nothing else to do here. */
       (void)ws_conn_receive(c->conn, s->read_buf, (size_t)n);
-      if (n < READ_BUF_SIZE)
+      if (n < READ_BUF_SIZE && !c->tls)
         return 0;
       continue;
     }
@@ -180,12 +237,13 @@ static int read_input(ws_echo_server *s, struct client *c) {
       ws_conn_peer_closed(c->conn);
       return 0;
     }
-    if (errno == EINTR)
+    if (n == -EINTR)
       continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
+    if (n == -EAGAIN)
       return 0;
     return -1;
   }
+  c->leftover = c->tls && ws_tls_stream_buffered(c->tls);
   return 0;
 }
 
@@ -196,6 +254,10 @@ static int read_input(ws_echo_server *s, struct client *c) {
 static void start_linger(ws_echo_server *s, struct client *c, int64_t now) {
   ws_conn_free(c->conn);
   c->conn = NULL;
+  /* TLS is over too (close_notify went out): what the peer still sends is
+   * read raw and dropped. */
+  ws_tls_stream_free(c->tls);
+  c->tls = NULL;
   c->lingering = true;
   if (shutdown(c->fd, SHUT_WR) < 0 || set_interest(s, c, EPOLLIN) < 0) {
     destroy_client(s, c);
@@ -218,19 +280,39 @@ static void linger_read(ws_echo_server *s, struct client *c) {
   }
 }
 
+/* TLS ends with close_notify before the FIN; a peer that does not take it
+ * gets the closing deadline, then is dropped. */
+static void send_close_notify(ws_echo_server *s, struct client *c,
+                              int64_t now) {
+  uint32_t want = EPOLLOUT;
+  if (ws_tls_stream_close_notify(c->tls, &want) == -EAGAIN) {
+    if (set_interest(s, c, want) < 0)
+      destroy_client(s, c);
+    return;
+  }
+  c->notifying = false;
+  start_linger(s, c, now); /* sent, or the peer is gone: either way */
+}
+
 /* After any I/O: close, or adjust the epoll interest and the deadline to the
  * connection's new state. */
 static void settle(ws_echo_server *s, struct client *c, int64_t now) {
   if (ws_conn_should_close(c->conn)) {
-    start_linger(s, c, now);
+    if (!c->tls) {
+      start_linger(s, c, now);
+      return;
+    }
+    c->notifying = true;
+    ws_timers_arm(&s->timers, &c->timer, now + s->options.closing_timeout_ms);
+    send_close_notify(s, c, now);
     return;
   }
   const uint8_t *data;
   uint32_t events = 0;
   if (ws_conn_wants_input(c->conn))
-    events |= EPOLLIN;
+    events |= c->read_want | (c->leftover ? EPOLLOUT : 0);
   if (ws_conn_pending_output(c->conn, &data) > 0)
-    events |= EPOLLOUT;
+    events |= c->write_want;
   if (set_interest(s, c, events) < 0) {
     destroy_client(s, c);
     return;
@@ -247,6 +329,34 @@ static void settle(ws_echo_server *s, struct client *c, int64_t now) {
     ws_timers_arm(&s->timers, &c->timer, now + s->options.closing_timeout_ms);
 }
 
+/* The TLS handshake, one step per event: false when the client is gone or
+ * still shaking hands. */
+static bool tls_handshake(ws_echo_server *s, struct client *c) {
+  uint32_t want = EPOLLIN;
+  int rc = ws_tls_stream_handshake(c->tls, &want);
+  if (rc == -EAGAIN) {
+    if (set_interest(s, c, want) < 0)
+      destroy_client(s, c);
+    return false;
+  }
+  if (rc < 0) { /* not TLS, a bad ClientHello, an alert, a reset */
+    destroy_client(s, c);
+    return false;
+  }
+  c->handshaking = false;
+  return true;
+}
+
+/* Whether the events let a read make progress: TLS may need the socket
+ * writable to read (c->read_want), or have records read ahead. */
+static bool can_read(const struct client *c, uint32_t events) {
+  if (c->leftover)
+    return true;
+  if (c->read_want == EPOLLOUT)
+    return events & (EPOLLOUT | EPOLLHUP);
+  return events & (EPOLLIN | EPOLLHUP);
+}
+
 static void handle_client(ws_echo_server *s, struct client *c, uint32_t events,
                           int64_t now) {
   if (c->lingering) {
@@ -257,7 +367,16 @@ static void handle_client(ws_echo_server *s, struct client *c, uint32_t events,
     destroy_client(s, c);
     return;
   }
-  if ((events & (EPOLLIN | EPOLLHUP)) && ws_conn_wants_input(c->conn) &&
+  if (c->notifying) {
+    send_close_notify(s, c, now);
+    return;
+  }
+  if (c->handshaking) {
+    if (!tls_handshake(s, c))
+      return;
+    events |= EPOLLIN; /* the request may have come with the last flight */
+  }
+  if (can_read(c, events) && ws_conn_wants_input(c->conn) &&
       read_input(s, c) < 0) {
     destroy_client(s, c);
     return;
@@ -270,8 +389,11 @@ static void handle_client(ws_echo_server *s, struct client *c, uint32_t events,
 }
 
 static void on_deadline(ws_echo_server *s, struct client *c, int64_t now) {
-  if (c->lingering || ws_conn_phase(c->conn) == WS_CONN_DONE) {
-    destroy_client(s, c); /* the peer would not take our bytes or our FIN */
+  if (c->lingering || c->notifying || c->handshaking ||
+      ws_conn_phase(c->conn) == WS_CONN_DONE) {
+    /* The peer would not take our bytes, our close_notify or our FIN, or
+     * never finished the TLS handshake (no 408 can reach it). */
+    destroy_client(s, c);
     return;
   }
   /* HANDSHAKE: queues a 408; CLOSING: gives up on the peer's close. */

@@ -1,6 +1,7 @@
 /* The reference echo server's reactor: one thread, epoll, non-blocking
- * sockets, one ws_conn state machine per connection (conn.h). This file and
- * conn.c are the only socket code besides the harness's own.
+ * sockets, one ws_conn state machine per connection (conn.h), and with TLS
+ * one non-blocking OpenSSL stream per connection (tls.h). This file, conn.c
+ * and tls.c are the only socket code besides the harness's own.
  *
  * Usable from a CLI command (run until SIGINT/SIGTERM) or in-process from
  * another thread (the harness tests its built-in server that way):
@@ -10,6 +11,7 @@
 #define WS_ECHO_SERVER_H
 
 #include "server/conn.h"
+#include "server/tls.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +25,10 @@ typedef struct ws_echo_server_options {
   int closing_timeout_ms;   /* 0: 5000. Peer never answers our close */
   size_t max_connections;   /* 0: 100000; over it new connections are
                                accepted and closed at once */
+  ws_server_tls *tls;       /* NULL: ws://. Else every connection is
+                               wss:// (server/tls.h): the TLS handshake
+                               counts in the handshake deadline. Owned by
+                               the caller; it outlives the server */
 } ws_echo_server_options;
 
 void ws_echo_server_options_defaults(ws_echo_server_options *options);

@@ -24,8 +24,8 @@ static void usage(FILE *out) {
           "usage: wsprobe echo-server [options]\n\n"
           "The reference WebSocket echo server (RFC 6455, strict; RFC 7692\n"
           "permessage-deflate when the client offers it). Prints\n"
-          "'listening on ws://HOST:PORT/' once ready; SIGINT/SIGTERM stop "
-          "it.\n\n"
+          "'listening on ws://HOST:PORT/' (wss:// with --tls-cert) once "
+          "ready;\nSIGINT/SIGTERM stop it.\n\n"
           "  --port N               port to listen on; 0 picks a free one "
           "(default 9001)\n"
           "  --host ADDR            numeric address to bind (default "
@@ -39,7 +39,11 @@ static void usage(FILE *out) {
           "  --max-connections N    connections served at once (default "
           "100000)\n"
           "  --no-deflate           decline permessage-deflate offers "
-          "(RFC 7692)\n");
+          "(RFC 7692)\n"
+          "  --tls-cert FILE        serve wss://: the certificate chain "
+          "(PEM)\n"
+          "  --tls-key FILE         its private key (PEM), with "
+          "--tls-cert\n");
 }
 
 /* 10,000 idle connections need more descriptors than the usual soft limit. */
@@ -51,7 +55,14 @@ static void raise_fd_limit(void) {
   }
 }
 
-static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
+/* --tls-cert and --tls-key: the files (the context is built once parsing
+ * is done, so a usage error is reported before a file error). */
+struct tls_files {
+  const char *cert, *key;
+};
+
+static int parse_options(int argc, char **argv, ws_echo_server_options *o,
+                         struct tls_files *tls) {
   enum {
     OPT_PORT = 256,
     OPT_HOST,
@@ -60,6 +71,8 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
     OPT_CLOSE_TIMEOUT,
     OPT_MAX_CONN,
     OPT_NO_DEFLATE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
     OPT_HELP
   };
   static const struct option longopts[] = {
@@ -70,6 +83,8 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
       {"close-timeout", required_argument, NULL, OPT_CLOSE_TIMEOUT},
       {"max-connections", required_argument, NULL, OPT_MAX_CONN},
       {"no-deflate", no_argument, NULL, OPT_NO_DEFLATE},
+      {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+      {"tls-key", required_argument, NULL, OPT_TLS_KEY},
       {"help", no_argument, NULL, OPT_HELP},
       {NULL, 0, NULL, 0}};
   uint64_t v;
@@ -109,6 +124,12 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
     case OPT_NO_DEFLATE:
       o->conn.no_deflate = true;
       break;
+    case OPT_TLS_CERT:
+      tls->cert = optarg;
+      break;
+    case OPT_TLS_KEY:
+      tls->key = optarg;
+      break;
     case OPT_HELP:
     case 'h':
       usage(stdout);
@@ -123,6 +144,11 @@ static int parse_options(int argc, char **argv, ws_echo_server_options *o) {
             argv[optind]);
     return -1;
   }
+  if (!tls->cert != !tls->key) {
+    fprintf(stderr, "wsprobe: echo-server: --tls-cert and --tls-key go "
+                    "together\n");
+    return -1;
+  }
   return 0;
 }
 
@@ -130,9 +156,16 @@ int ws_cmd_echo_server(int argc, char **argv) {
   ws_echo_server_options options;
   ws_echo_server_options_defaults(&options);
   options.port = 9001;
-  int rc = parse_options(argc, argv, &options);
+  struct tls_files files = {0};
+  int rc = parse_options(argc, argv, &options, &files);
   if (rc != 0)
     return rc > 0 ? WS_EXIT_OK : WS_EXIT_USAGE;
+  char err[512];
+  if (files.cert && ws_server_tls_new(files.cert, files.key, &options.tls, err,
+                                      sizeof err) != 0) {
+    fprintf(stderr, "wsprobe: echo-server: %s\n", err);
+    return WS_EXIT_USAGE;
+  }
 
   raise_fd_limit();
   ws_echo_server *server;
@@ -141,6 +174,7 @@ int ws_cmd_echo_server(int argc, char **argv) {
     fprintf(stderr, "wsprobe: echo-server: cannot listen on %s:%u: %s\n",
             options.host ? options.host : "127.0.0.1", (unsigned)options.port,
             strerror(-rc));
+    ws_server_tls_free(options.tls);
     return WS_EXIT_USAGE;
   }
   running_server = server;
@@ -152,13 +186,15 @@ int ws_cmd_echo_server(int argc, char **argv) {
 
   const char *host = options.host ? options.host : "127.0.0.1";
   bool v6 = strchr(host, ':') != NULL;
-  printf("listening on ws://%s%s%s:%u/\n", v6 ? "[" : "", host, v6 ? "]" : "",
+  printf("listening on %s://%s%s%s:%u/\n", options.tls ? "wss" : "ws",
+         v6 ? "[" : "", host, v6 ? "]" : "",
          (unsigned)ws_echo_server_port(server));
   fflush(stdout);
 
   rc = ws_echo_server_run(server);
   running_server = NULL;
   ws_echo_server_close(server);
+  ws_server_tls_free(options.tls);
   if (rc < 0) {
     fprintf(stderr, "wsprobe: echo-server: %s\n", strerror(-rc));
     return WS_EXIT_USAGE;

@@ -9,6 +9,7 @@
 #include "cli/cli_args.h"
 #include "cli/commands.h"
 #include "cli/fuzz_run.h"
+#include "cli/tls_options.h"
 #include "reports/atomic_file.h"
 #include "util/clock.h"
 
@@ -40,7 +41,9 @@ static void usage(FILE *out) {
       out,
       "usage: wsprobe fuzz [URL] [--exec-server \"CMD {port}\"] [--seed S]\n"
       "                    [--duration T | --iterations N] [--out DIR]\n"
-      "                    [--jobs N] [--timeout-scale F] [-v]\n\n"
+      "                    [--jobs N] [--timeout-scale F] [-v]\n"
+      "                    [--ca FILE | --insecure] [--sni NAME]\n"
+      "                    [--cert FILE --key FILE]\n\n"
       "Seeded, structure-aware mutation fuzzing of a WebSocket server: "
       "mutated\ncatalogue cases, each followed by a liveness check. Findings "
       "(crash, hang,\nstuck peer) are grouped by signature (a sanitizer "
@@ -61,7 +64,8 @@ static void usage(FILE *out) {
       "  --out DIR           output directory (default wsprobe-fuzz)\n"
       "  --jobs N            inputs run side by side (default 1)\n"
       "  --timeout-scale F   multiplies every deadline (default 1)\n"
-      "  -v                  describe each finding as it is found\n\n"
+      "  -v                  describe each finding as it is "
+      "found\n" WS_TLS_USAGE "\n"
       "Exit status: 0 no finding, 1 findings, 2 usage error or unreachable "
       "target.\n");
 }
@@ -140,7 +144,7 @@ static int parse_option(int c, fuzz_opts *o, bool *dur) {
     o->verbose = true;
     return 0;
   default:
-    return -1;
+    return ws_tls_options_take(c, optarg, &o->tls) ? 0 : -1;
   }
 }
 
@@ -155,6 +159,7 @@ static int parse_options(int argc, char **argv, fuzz_opts *o) {
       {"jobs", required_argument, NULL, 'j'},
       {"timeout-scale", required_argument, NULL, 't'},
       {"verbose", no_argument, NULL, 'v'},
+      WS_TLS_LONGOPTS,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   *o = (fuzz_opts){.out_dir = "wsprobe-fuzz", .jobs = 1, .timeout_scale = 1};
@@ -180,6 +185,8 @@ static int parse_options(int argc, char **argv, fuzz_opts *o) {
                     "both or more\n");
     return -1;
   }
+  if (ws_tls_options_check(&o->tls, ws_tls_url_is_wss(o->url), "fuzz") != 0)
+    return -1;
   if (o->exec && !strstr(o->exec, "{port}")) {
     fprintf(stderr, "wsprobe: --exec-server: the command needs {port} where "
                     "the server's port goes\n");
@@ -336,15 +343,21 @@ static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
                                .startup_ms =
                                    (int)(STARTUP_MS * o->timeout_scale),
                                .timeout_scale = o->timeout_scale,
-                               .seed = o->seed};
+                               .seed = o->seed,
+                               .tls_name = o->tls.sni};
   signal(SIGPIPE, SIG_IGN);
+  if (ws_tls_url_is_wss(o->url) &&
+      !(to.tls = ws_tls_options_context(&o->tls, "fuzz")))
+    return WS_EXIT_USAGE;
   if (ws_fuzz_target_open(&to, &r.target, err, sizeof err) != 0) {
     fprintf(stderr, "wsprobe: fuzz: %s\n", err);
+    ws_tls_context_free(to.tls);
     return WS_EXIT_USAGE;
   }
   r.gen = ws_netfuzz_new(cat, o->seed, 0);
   if (!r.gen) {
     ws_fuzz_target_close(r.target);
+    ws_tls_context_free(to.tls);
     fprintf(stderr, "wsprobe: fuzz: out of memory\n");
     return WS_EXIT_USAGE;
   }
@@ -363,6 +376,7 @@ static int fuzz(const fuzz_opts *o, ws_catalogue *cat) {
     ws_fuzz_finding_free(&r.found[i].f);
   ws_netfuzz_free(r.gen);
   ws_fuzz_target_close(r.target);
+  ws_tls_context_free(to.tls);
   return r.nfound ? WS_EXIT_FAILURES : WS_EXIT_OK;
 }
 

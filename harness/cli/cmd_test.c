@@ -35,6 +35,7 @@
 #include "reports/wire_spill.h"
 #include "run/runner.h"
 #include "run/scheduler.h"
+#include "run/tls_probe.h"
 #include "server/echo_server.h"
 #include "util/clock.h"
 
@@ -378,6 +379,16 @@ static int run_cases(struct test_run *t, ws_run_options *run,
     return WS_EXIT_USAGE;
   }
   fill_run_header(t, target);
+  if (run->url.secure) {
+    /* The preflight's handshake went through, so this one fails only if
+     * the target changed its mind: that is said the same way. */
+    char session[512];
+    if (ws_run_tls_session(run, session, sizeof session) != 0) {
+      fprintf(stderr, "wsprobe: test: %s: %s\n", target, session);
+      return WS_EXIT_USAGE;
+    }
+    t->results.tls = strdup(session);
+  }
   t->t0 = ws_now_ms();
   t->t0_us = test_since_t0(t); /* t0_us is 0 here: the clock's raw value */
   t->run = run;
@@ -419,11 +430,24 @@ static int parse_url(const char *text, ws_url *url) {
     fprintf(stderr, "wsprobe: test: %s\n", err);
     return -1;
   }
-  if (url->secure) {
-    fprintf(stderr, "wsprobe: test: wss:// is not supported yet\n");
-    return -1;
-  }
   return 0;
+}
+
+/* A URL target; wss:// gets its TLS context (--ca, --insecure, --cert,
+ * --key), built once and shared by every case. */
+static int run_url(struct test_run *t, ws_run_options *run) {
+  if (parse_url(t->o->url, &run->url) != 0)
+    return WS_EXIT_USAGE;
+  if (run->url.secure) {
+    run->tls = ws_tls_options_context(&t->o->tls, "test");
+    if (!run->tls)
+      return WS_EXIT_USAGE;
+    run->tls_name = t->o->tls.sni;
+  }
+  int rc = run_cases(t, run, t->o->url);
+  ws_tls_context_free(run->tls);
+  run->tls = NULL;
+  return rc;
 }
 
 /* How long the --exec-server command gets to start listening (times
@@ -462,8 +486,7 @@ static int run_target(struct test_run *t, ws_run_options *run) {
   if (t->o->exec_server)
     return run_exec_server(t, run);
   if (t->o->url)
-    return parse_url(t->o->url, &run->url) == 0 ? run_cases(t, run, t->o->url)
-                                                : WS_EXIT_USAGE;
+    return run_url(t, run);
   ws_echo_server_options so;
   ws_echo_server_options_defaults(&so);
   ws_echo_server *server;

@@ -8,6 +8,7 @@
 
 #include "case/case.h"
 #include "cli/fuzz_progress.h"
+#include "cli/tls_options.h"
 #include "engine/observation.h"
 #include "netfuzz/netfuzz.h"
 #include "util/arena.h"
@@ -29,6 +30,7 @@ typedef struct fuzz_opts {
   int jobs;
   double timeout_scale;
   bool verbose;
+  ws_tls_options tls; /* wss:// */
 } fuzz_opts;
 
 /* One generated input, kept until the batch after next so a crash that

@@ -171,6 +171,8 @@ void ws_summary_print(FILE *out, const ws_run_results *r, const ws_gate *g,
           r->tool_version ? r->tool_version : "", r->case_count,
           r->case_count == 1 ? "" : "s", r->target ? r->target : "?",
           (unsigned long long)r->seed);
+  if (r->tls)
+    fprintf(out, "TLS: %s\n", r->tls);
   print_counts(out, r);
   if (r->interrupted)
     fprintf(out, "interrupted: %zu of %zu selected cases finished\n",

@@ -145,11 +145,6 @@ static int plan_server(const ws_test_options *o, const ws_ab_config *cfg,
             err);
     return -1;
   }
-  if (url.secure) {
-    fprintf(stderr, "wsprobe: %s: servers[%zu]: wss:// is not supported yet\n",
-            o->autobahn_config, i);
-    return -1;
-  }
   if (plan_headers(o, s, &p->extra_headers, err, sizeof err) != 0) {
     fprintf(stderr, "wsprobe: %s: servers[%zu].protocols: %s\n",
             o->autobahn_config, i, err);

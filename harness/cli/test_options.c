@@ -17,8 +17,8 @@ static void usage(FILE *out) {
       out,
       "usage: wsprobe test [URL] [options]\n\n"
       "Runs the case catalogue against the WebSocket server at URL\n"
-      "(ws://host:port/path). Without a URL, tests the built-in reference\n"
-      "server on a free loopback port.\n\n"
+      "(ws://host:port/path, or wss:// over TLS). Without a URL, tests the\n"
+      "built-in reference server on a free loopback port.\n\n"
       "  --cases PATTERNS      run only these: areas, id prefixes (1.1),\n"
       "                        globs (7.7.*); comma-separated\n"
       "  --exclude PATTERNS    skip these\n"
@@ -64,8 +64,7 @@ static void usage(FILE *out) {
       "                        go to DIR/<agent>/ for each server\n"
       "  --autobahn-report DIR write DIR/index.json and per-case files in\n"
       "                        Autobahn's layout (with --autobahn-config:\n"
-      "                        default its \"outdir\")\n"
-      "\n"
+      "                        default its \"outdir\")\n" WS_TLS_USAGE "\n"
       "Exit status: 0 no case in a --fail-on verdict (with --baseline: no\n"
       "regression and no unexpected pass), 1 otherwise, 2 the run could\n"
       "not be done (bad options or case files, target unreachable,\n"
@@ -312,7 +311,7 @@ static int parse_one(int opt, ws_test_options *o) {
     return 0;
   }
   }
-  return -1;
+  return ws_tls_options_take(opt, optarg, &o->tls) ? 0 : -1;
 }
 
 /* --exec-server names the target itself: a URL as well is ambiguous. */
@@ -366,6 +365,7 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
       {"autobahn-config", required_argument, NULL, OPT_AUTOBAHN_CONFIG},
       {"autobahn-report", required_argument, NULL, OPT_AUTOBAHN_REPORT},
       {"profile", required_argument, NULL, OPT_PROFILE},
+      WS_TLS_LONGOPTS,
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(o, 0, sizeof *o);
@@ -392,7 +392,10 @@ int ws_test_options_parse(int argc, char **argv, ws_test_options *o) {
     return -1;
   }
   o->url = optind < argc ? argv[optind] : NULL;
-  if (check_exec_options(o) != 0)
+  if (check_exec_options(o) != 0 ||
+      ws_tls_options_check(&o->tls,
+                           ws_tls_url_is_wss(o->url) || o->autobahn_config,
+                           "test") != 0)
     return -1;
   if (!o->seed_given)
     o->seed = ws_test_random_seed();

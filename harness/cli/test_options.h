@@ -4,6 +4,7 @@
 #define WS_HARNESS_TEST_OPTIONS_H
 
 #include "case/catalogue.h"
+#include "cli/tls_options.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,6 +66,8 @@ typedef struct ws_test_options {
   /* Autobahn|Testsuite compatibility (cli/test_autobahn.h). */
   const char *autobahn_config; /* --autobahn-config fuzzingclient.json */
   const char *autobahn_report; /* --autobahn-report DIR */
+  /* wss:// targets (cli/tls_options.h). */
+  ws_tls_options tls;
 } ws_test_options;
 
 /* Parses argv (argv[0] is "test"). 0 ok, 1 when --help was printed, -1 on a

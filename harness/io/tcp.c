@@ -129,8 +129,8 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline_ms) {
   return rc;
 }
 
-int ws_tcp_connect(const char *host, uint16_t port, int64_t deadline_ms,
-                   ws_transport **out) {
+int ws_tcp_connect_fd(const char *host, uint16_t port, int64_t deadline_ms,
+                      int *fd) {
   char service[8];
   snprintf(service, sizeof service, "%u", (unsigned)port);
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -144,5 +144,15 @@ int ws_tcp_connect(const char *host, uint16_t port, int64_t deadline_ms,
       break;
   }
   freeaddrinfo(list);
-  return rc < 0 ? rc : ws_tcp_adopt(rc, out);
+  if (rc < 0)
+    return rc;
+  *fd = rc;
+  return 0;
+}
+
+int ws_tcp_connect(const char *host, uint16_t port, int64_t deadline_ms,
+                   ws_transport **out) {
+  int fd;
+  int rc = ws_tcp_connect_fd(host, port, deadline_ms, &fd);
+  return rc < 0 ? rc : ws_tcp_adopt(fd, out);
 }

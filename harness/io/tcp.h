@@ -14,6 +14,12 @@
 int ws_tcp_connect(const char *host, uint16_t port, int64_t deadline_ms,
                    ws_transport **out);
 
+/* The same, handing back the connected socket itself (non-blocking,
+ * TCP_NODELAY), for a transport layered on it (io/tls.h). 0 with *fd set,
+ * or a negative errno value as above. */
+int ws_tcp_connect_fd(const char *host, uint16_t port, int64_t deadline_ms,
+                      int *fd);
+
 /* Takes ownership of a connected socket. 0, or -ENOMEM (fd is closed). */
 int ws_tcp_adopt(int fd, ws_transport **out);
 

@@ -61,12 +61,15 @@ bool ws_netfuzz_cleanly_framed(const ws_case *c);
 typedef struct ws_fuzz_target ws_fuzz_target;
 
 typedef struct ws_fuzz_target_options {
-  const char *url;  /* ws:// target, or NULL */
+  const char *url;  /* ws:// or wss:// target, or NULL */
   const char *exec; /* --exec-server command, or NULL; neither: the
                        reference server in this process */
   int startup_ms;   /* exec: bound on the server's start */
   double timeout_scale;
   uint64_t seed;
+  ws_tls_context *tls;  /* wss://: the client TLS context (owned by the
+                           caller, outlives the target) */
+  const char *tls_name; /* --sni, or NULL: the URL's host */
 } ws_fuzz_target_options;
 
 /* Starts (exec, in-process) or checks (url: a preflight handshake) the

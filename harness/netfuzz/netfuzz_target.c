@@ -117,10 +117,12 @@ static int start(ws_fuzz_target *t, char *err, size_t cap) {
     return echo_open(t, err, cap);
   if (ws_url_parse(t->o.url, &t->run.url, err, (int)cap) != 0)
     return -1;
-  if (t->run.url.secure) {
-    snprintf(err, cap, "wss:// is not supported yet");
+  if (t->run.url.secure && !t->o.tls) {
+    snprintf(err, cap, "wss:// without a TLS context");
     return -1;
   }
+  t->run.tls = t->o.tls;
+  t->run.tls_name = t->o.tls_name;
   return 0;
 }
 

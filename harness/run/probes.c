@@ -1,11 +1,13 @@
 /* The two probes that are not catalogue cases: the preflight before a run
- * (is there a WebSocket server at all?) and the liveness check after a
- * robustness case (does it still serve?). Both are small cases built here
- * and run by ws_run_case, so they share its bounds and its recording. */
+ * (is there a WebSocket server at all, and does it speak the URL's scheme?)
+ * and the liveness check after a robustness case (does it still serve?).
+ * Both are small cases built here and run by ws_run_case, so they share its
+ * bounds and its recording. */
 #include "run/runner.h"
 
 #include "codec/errors.h"
 #include "codec/frame.h"
+#include "run/tls_probe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -94,7 +96,8 @@ enum ws_preflight ws_run_preflight(const ws_run_options *options, char *err,
   if (!obs.upgraded) {
     double scale = options->timeout_scale > 0 ? options->timeout_scale : 1.0;
     scale = scale < 0.1 ? 0.1 : scale;
-    explain(&obs, PREFLIGHT_TIMEOUT_MS * scale, err, cap);
+    if (!ws_run_speaks_tls(options, &obs, scale, err, cap))
+      explain(&obs, PREFLIGHT_TIMEOUT_MS * scale, err, cap);
     if (obs.harness_error || !obs.response_complete)
       rc = WS_PREFLIGHT_UNREACHABLE;
     else if (obs.status != 101)

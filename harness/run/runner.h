@@ -7,6 +7,7 @@
 
 #include "case/case.h"
 #include "engine/observation.h"
+#include "io/tls.h"
 #include "io/url.h"
 
 #include <stdbool.h>
@@ -26,6 +27,11 @@ typedef struct ws_run_options {
   size_t wire_max; /* per-case wire log bound (--wire-max); 0: the default,
                       WS_OBS_DEFAULT_WIRE_MAX */
   enum ws_profile profile; /* --profile */
+  /* wss:// URLs: every case connects TCP, then TLS with this client context
+   * (io/tls.h; shared by the worker threads, owned by the caller). */
+  ws_tls_context *tls;
+  const char *tls_name; /* the TLS server name sent and checked (--sni);
+                           NULL: the URL's host */
 } ws_run_options;
 
 /* Runs one case on a fresh connection and fills *obs (initialised by the

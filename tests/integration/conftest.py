@@ -31,7 +31,8 @@ BINARY = Path(os.environ.get("WSPROBE_BIN", ROOT / "build" / "asan" / "wsprobe")
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-LISTEN_RE = re.compile(r"^listening on ws://(?P<host>[^/\[\]]+|\[[^\]]+\]):(?P<port>\d+)/$")
+# wss:// when the server was given --tls-cert/--tls-key (test_wss.py).
+LISTEN_RE = re.compile(r"^listening on (?P<scheme>wss?)://(?P<host>[^/\[\]]+|\[[^\]]+\]):(?P<port>\d+)/$")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                      "SUMMARY: UndefinedBehaviorSanitizer")
 
@@ -61,8 +62,8 @@ class ServerProcess:
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.out,
                                      stderr=self.err, env=env)
-        self.host, self.port = self._wait_listening()
-        self.url = f"ws://{self.host}:{self.port}/"
+        self.scheme, self.host, self.port = self._wait_listening()
+        self.url = f"{self.scheme}://{self.host}:{self.port}/"
         self.stopped = False
 
     def _wait_listening(self):
@@ -75,7 +76,7 @@ class ServerProcess:
                 if not m:
                     self.kill()
                     raise RuntimeError(f"unexpected first stdout line {line!r} from {self.args}")
-                return m.group("host").strip("[]"), int(m.group("port"))
+                return m.group("scheme"), m.group("host").strip("[]"), int(m.group("port"))
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode} before "
                                    f"listening: {self.stderr_text()[-2000:]}")

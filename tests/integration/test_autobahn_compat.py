@@ -345,8 +345,6 @@ def test_autobahn_report_without_a_spec(tmp_path, python_server):
     ('{"servers": [{"agent": "A", "url": "ws://127.0.0.1:1/"},'
      ' {"agent": "A", "url": "ws://127.0.0.1:2/"}], "cases": ["*"]}',
      "have the same agent"),
-    ('{"servers": [{"url": "wss://127.0.0.1:1/"}], "cases": ["*"]}',
-     "wss:// is not supported"),
     ('{"servers": [{"url": "http://127.0.0.1:1/"}], "cases": ["*"]}', "servers[0]: "),
     ('{"servers": [{"url": "ws://127.0.0.1:1/"}], "cases": ["9.*"]}', "no case selected"),
 ])

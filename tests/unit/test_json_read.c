@@ -65,6 +65,8 @@ static void sample_run(ws_run_results *r) {
   r->tool_version = strdup("9.9.9");
   r->target = strdup("ws://127.0.0.1:9001/chat?x=1");
   r->agent = strdup("my \xf0\x9f\x90\x8d server");
+  r->tls = strdup("TLSv1.3, cipher TLS_AES_256_GCM_SHA384; certificate and "
+                  "host name NOT verified (--insecure)");
   r->started_at = strdup("2024-01-01T12:00:00Z");
   r->duration_ms = 4211.5;
   r->seed = UINT64_MAX - 7; /* does not fit a double */
@@ -118,6 +120,7 @@ Test(json_read, round_trip_keeps_every_field) {
   assert_str(r.tool_version, "9.9.9");
   assert_str(r.target, w.target);
   assert_str(r.agent, w.agent);
+  assert_str(r.tls, w.tls);
   assert_str(r.started_at, w.started_at);
   cr_assert_float_eq(r.duration_ms, 4211.5, 1e-9);
   cr_assert_eq(r.seed, UINT64_MAX - 7);
@@ -210,6 +213,7 @@ Test(json_read, unknown_fields_ignored_missing_ones_defaulted) {
   assert_str(r.cases[0].title, "");
   cr_assert_null(r.cases[0].autobahn);
   assert_str(r.cases[0].close_by, "none");
+  cr_assert_null(r.tls, "no \"tls\": a ws:// run (or an older file)");
   ws_results_free(&r);
 }
 
