@@ -13,6 +13,12 @@ under the targets that parse them:
   server frame streams (rx)       -> frame_decoder (as server frames)
   text payloads, close reasons,
   UTF-8 samples of cases/utf8/    -> utf8
+  compressed messages (RSV1 set, continuations joined): client
+  ones (wire tx, show) and the server's echoes (rx), with the
+  window and takeover results.json "deflate" records
+                                  -> inflate
+  Sec-WebSocket-Extensions of each request, paired with the
+  reference server's 101 answer   -> pmd_negotiate
   RFC 7692 7.2.3 payloads         -> inflate
   RFC 7692 5/7 offers and answers -> pmd_negotiate
   Sec-WebSocket-Protocol/-Extensions values + hand-made edges
@@ -23,7 +29,10 @@ under the targets that parse them:
 
 The client side is taken from `wsprobe show ID --seed S` (exactly the bytes
 `test --seed S` sends), because the wire log's tx side depends on timing:
-steps after the server failed the connection are sent or not.
+steps after the server failed the connection are sent or not. The
+exception is the client's compressed messages: show does not know the
+agreement and shows them uncompressed, so they are taken from the wire's tx
+side, only as many as the server answered plus the one it failed on.
 
 Plus hand-made edges for every target (lengths 125/126/127/65535/65536/2^63,
 reserved opcodes, bare LF, obs-fold, duplicate headers, ...).
@@ -67,7 +76,7 @@ from fuzzcorpus.sources import (add_case_parse_seeds,  # noqa: E402
                                 run_catalogue, show_streams)
 
 DEFAULT_SEED = 1
-MAX_TOTAL_FILES = 3000
+MAX_TOTAL_FILES = 4000
 MAX_TOTAL_BYTES = 5 * 1024 * 1024
 
 

@@ -15,6 +15,9 @@ One concept per module:
                    connection and encoder (round-trip) targets
   edges_text.py    hand-made edges of the text parsers: case files, HTTP
                    requests and responses, header values
+  edges_deflate.py hand-made edges of the permessage-deflate targets
+                   (inflate, pmd_negotiate); the catalogue's own compressed
+                   messages and negotiations come from sources.py
 
 Python 3 standard library only.
 """

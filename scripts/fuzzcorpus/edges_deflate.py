@@ -1,12 +1,15 @@
 """Seeds for the permessage-deflate targets (RFC 7692): the compressed
 payloads of RFC 7692 7.2.3 for fuzz/inflate.c and the offers and answers of
 RFC 7692 5 and 7 for fuzz/pmd_negotiate.c, in each target's input layout
-(see the top of each fuzz/<target>.c).
+(layouts.py inflate_input and pmd_input, kept in step with the top of
+each fuzz/<target>.c). The catalogue's own compressed messages and
+negotiations are taken in sources.py.
 """
 
 import zlib
 
-from .layouts import CHUNK_BYTES, CHUNK_WHOLE, chunk_fixed, with_chunks
+from .layouts import (CHUNK_BYTES, CHUNK_WHOLE, chunk_fixed, inflate_input,
+                      pmd_input)
 
 # RFC 7692 7.2.3.1 to 7.2.3.5, and the empty message (one 00 octet).
 HELLO = bytes.fromhex("f248cdc9c90700")
@@ -22,16 +25,6 @@ def _sync_flushed(data, bits=15, level=6):
     7.2.1)."""
     c = zlib.compressobj(level, zlib.DEFLATED, -bits)
     return (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
-
-
-def inflate_input(messages, window_bits=15, no_takeover=False, exact=False,
-                  observe=False, limit_units=255, chunk=CHUNK_WHOLE):
-    """fuzz/inflate.c: [flags][limit][chunk 2][lens][messages][sizes]."""
-    flags = ((window_bits - 8) | (no_takeover << 3) | (exact << 4) |
-             (observe << 5) | ((len(messages) - 1) << 6))
-    lens = bytes(len(m) for m in messages[:-1])
-    data = lens + b"".join(messages)
-    return bytes([flags, limit_units]) + with_chunks(data, chunk)
 
 
 def add_inflate_seeds(corpus):
@@ -63,17 +56,6 @@ def add_inflate_seeds(corpus):
                                         no_takeover=True))
     corpus.add("inflate", inflate_input([_sync_flushed(b"x" * 128)],
                                         limit_units=1))
-
-
-def pmd_input(offers, response=None, smax=0, smin=0, cmax=0, flags=0):
-    """fuzz/pmd_negotiate.c: [smax][smin][cmax][flags]offers\\0response,
-    window bits as value % 9 (0 the default, else 7 + value)."""
-    def b(bits):
-        return 0 if bits == 0 else bits - 7
-    out = bytes([b(smax), b(smin), b(cmax), flags]) + offers
-    if response is not None:
-        out += b"\x00" + response
-    return out
 
 
 def add_pmd_seeds(corpus):

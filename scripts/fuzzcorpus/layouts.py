@@ -185,3 +185,31 @@ def frame_roundtrip_input(opcode=1, payload=b"", fin=1, masked=True,
     op = (opcode & 15) | ((rsv & 7) << 4) | (0x80 if bad_rsv else 0)
     return bytes([flags, op]) + key + struct.pack(
         ">Q", declared or 0) + bytes([limit]) + payload
+
+
+# inflate: [flags][limit][chunk 2][lens][messages][sizes]; flags bits 0-2
+# window bits - 8, bit 3 no context takeover, bit 4 exact window, bit 5
+# OBSERVE, bits 6-7 messages - 1; max_message = (limit + 1) * 64; one length
+# byte per message but the last (RFC 7692 7.2.1 payloads, no 00 00 ff ff).
+def inflate_input(messages, window_bits=15, no_takeover=False, exact=False,
+                  observe=False, limit_units=255, chunk=CHUNK_WHOLE):
+    """fuzz/inflate.c: [flags][limit][chunk 2][lens][messages][sizes]."""
+    flags = ((window_bits - 8) | (no_takeover << 3) | (exact << 4) |
+             (observe << 5) | ((len(messages) - 1) << 6))
+    lens = bytes(len(m) for m in messages[:-1])
+    data = lens + b"".join(messages)
+    return bytes([flags, limit_units]) + with_chunks(data, chunk)
+
+
+# pmd_negotiate: [smax][smin][cmax][flags]offers NUL response; the server
+# config's window bits as value % 9 (0 the default, else 7 + value), flags
+# bit 0/1 server/client_no_context_takeover asked. No NUL: no response.
+def pmd_input(offers, response=None, smax=0, smin=0, cmax=0, flags=0):
+    """fuzz/pmd_negotiate.c: [smax][smin][cmax][flags]offers\\0response,
+    window bits as value % 9 (0 the default, else 7 + value)."""
+    def b(bits):
+        return 0 if bits == 0 else bits - 7
+    out = bytes([b(smax), b(smin), b(cmax), flags]) + offers
+    if response is not None:
+        out += b"\x00" + response
+    return out

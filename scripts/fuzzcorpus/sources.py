@@ -16,8 +16,9 @@ from . import ROOT
 from .layouts import (MAX_FILE, cap_of, case_parse_input,
                       frame_decoder_input, header_values_input,
                       http_request_input, http_response_input,
-                      message_input, results_json_input, server_conn_input,
-                      utf8_input, wslay_input)
+                      inflate_input, message_input, pmd_input,
+                      results_json_input, server_conn_input, utf8_input,
+                      wslay_input)
 from .wire import (HOST, frame_signature, header_values_of,
                    normalise_request, normalise_response, parse_frames,
                    split_header_block, text_messages)
@@ -123,6 +124,7 @@ def add_wire_seeds(corpus, results_path, sent=None):
     for case in doc.get("cases", []):
         stats["cases"] += 1
         tx, rx = streams_of(case)
+        wire_tx = tx
         if sent.get(case.get("id")):
             tx = sent[case["id"]]  # for ws://127.0.0.1:9001/, i.e. HOST
         if not tx:
@@ -173,8 +175,145 @@ def add_wire_seeds(corpus, results_path, sent=None):
                        "server", server=True)
             add_stream("message", message_input, server_frames, "server",
                        server=True)
+        add_pmd_wire_seeds(corpus, req, resp)
+        add_inflate_wire_seeds(corpus, case, split_header_block(wire_tx)[1],
+                               client_frames if sent.get(case.get("id"))
+                               else b"", server_frames)
     add_results_json_seeds(corpus, doc, authority)
     return stats
+
+
+# ---------------------------------------------------------------------------
+# permessage-deflate: the negotiations and compressed messages of the run.
+# ---------------------------------------------------------------------------
+
+
+def add_pmd_wire_seeds(corpus, req, resp):
+    """pmd_negotiate: the request's Sec-WebSocket-Extensions value (its
+    instances joined, as the server reads them) as the offers, paired with
+    the value of the reference server's 101 when it answered one (the
+    client's check of a real answer); alone otherwise (the server's side
+    only). The server config is the reference server's: all defaults."""
+    offers = header_values_of(req, b"sec-websocket-extensions")
+    if not offers:
+        return
+    answer = header_values_of(resp, b"sec-websocket-extensions") \
+        if resp else []
+    corpus.add("pmd_negotiate", pmd_input(
+        b", ".join(offers), b", ".join(answer) if answer else None))
+
+
+def parse_agreement(text):
+    """results.json's "deflate" field ("server_window_bits=15
+    client_window_bits=15 server_no_context_takeover=no ...") as a dict;
+    None when nothing was agreed."""
+    if not text:
+        return None
+    out = {}
+    for word in text.split():
+        k, sep, v = word.partition("=")
+        if sep:
+            out[k] = int(v) if v.isdigit() else v == "yes"
+    return out
+
+
+def compressed_messages(frames, cap):
+    """The payloads of a stream's compressed messages: a data frame with
+    RSV1 starts one, its continuations (RSV1 clear, RFC 7692 6.1) are
+    joined; each cut at cap bytes. A message left open (the stream ends,
+    or another message starts) is taken as far as it got."""
+    out = []
+    cur = None
+    for f in frames:
+        if f.op in (1, 2):
+            if cur is not None:
+                out.append(bytes(cur))
+            cur = bytearray(f.payload[:cap]) if f.rsv & 4 else None
+        elif f.op == 0 and cur is not None:
+            cur += f.payload[:cap - len(cur)]
+        else:
+            continue
+        if cur is not None and f.fin:
+            out.append(bytes(cur))
+            cur = None
+    if cur is not None:
+        out.append(bytes(cur))
+    return out
+
+
+def data_messages(frames):
+    return sum(1 for f in frames if f.op in (1, 2))
+
+
+INFLATE_MAX_MESSAGES = 4  # fuzz/inflate.c MAX_MESSAGES
+INFLATE_GROUPS = 2  # seeds per case and direction, from the first message
+
+
+def add_inflate_groups(corpus, messages, **cfg):
+    """The messages in order, up to 4 per seed (context takeover carries
+    from one to the next within a seed, as on the wire); a message over 255
+    bytes ends its seed (only the last one has no length byte). Each
+    message also goes alone (the target compares a message against bare
+    zlib only when alone or without takeover)."""
+    groups = []
+    group = []
+    for m in messages:
+        group.append(m)
+        if len(group) == INFLATE_MAX_MESSAGES or len(m) > 255:
+            groups.append(group)
+            group = []
+    if group:
+        groups.append(group)
+    for g in groups[:INFLATE_GROUPS] + [[m] for m in messages]:
+        corpus.add("inflate", inflate_input(g, **cfg),
+                   signature=inflate_signature(g, cfg))
+
+
+def inflate_signature(messages, cfg):
+    """Structural dedupe: the inflater's config, and per message the first
+    block's header bits (BFINAL, BTYPE) and the size's power of two. The
+    12.x/13.x cases send the same kinds of data at many sizes under a few
+    agreements; this keeps one seed per shape of each."""
+    return (tuple(sorted(cfg.items())),
+            tuple((m[0] & 7 if m else -1, len(m).bit_length())
+                  for m in messages))
+
+
+def add_inflate_wire_seeds(corpus, case, wire_frames, shown_frames,
+                           server_frames):
+    """inflate: every compressed message of the case, each side with the
+    inflater the other end uses on it under the agreed terms (results.json
+    "deflate"; none agreed: 15 bits with takeover, as RFC 7692 7.1 defaults):
+
+      client messages   as the reference server inflates them: the client's
+                        window and takeover, STRICT, its window a maximum;
+      server echoes     as the harness inflates them: the server's window
+                        and takeover, OBSERVE, held to its window exactly
+                        under 15 bits (session_deflate.c).
+
+    The client's messages the harness compressed itself are only in the
+    wire's tx side, which depends on timing after the server failed the
+    connection; so only as many are taken as the server answered data
+    messages, plus the one it failed on. The raw RSV1 frames of the case
+    files are also taken from `wsprobe show` bytes (always all of them)."""
+    cap = cap_of("inflate")
+    a = parse_agreement(case.get("deflate")) or {}
+    cwin = a.get("client_window_bits", 15)
+    swin = a.get("server_window_bits", 15)
+    client = dict(window_bits=cwin,
+                  no_takeover=a.get("client_no_context_takeover", False))
+    server = dict(window_bits=swin,
+                  no_takeover=a.get("server_no_context_takeover", False),
+                  observe=True, exact=swin < 15)
+    rx_frames = parse_frames(server_frames[:MAX_FILE])[0]
+    answered = data_messages(rx_frames)
+    tx = compressed_messages(parse_frames(wire_frames[:MAX_FILE])[0], cap)
+    add_inflate_groups(corpus, tx[:answered + 1], **client)
+    if shown_frames:
+        shown = compressed_messages(
+            parse_frames(shown_frames[:MAX_FILE])[0], cap)
+        add_inflate_groups(corpus, shown, **client)
+    add_inflate_groups(corpus, compressed_messages(rx_frames, cap), **server)
 
 
 def add_results_json_seeds(corpus, doc, authority):
