@@ -2,6 +2,7 @@
 
 #include "codec/deflate.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,10 @@
  * flush. Once the window is all zeros, every full chunk compresses to the
  * same bytes (same input, same state, byte-aligned ends), so the second
  * chunk's output is repeated instead of compressing the rest: a 1 GiB bomb
- * costs two chunks of zlib work, not 1 GiB of it. test_deflated.c inflates
- * the result to prove it. */
+ * costs two chunks of zlib work, not 1 GiB of it; and as those two are the
+ * same for every bomb, they are made once per process (the catalogue holds
+ * a dozen bombs, parsed at every start). test_deflated.c inflates the result
+ * to prove it. */
 #define BOMB_CHUNK ((size_t)1 << 20)
 
 static const uint8_t sync_tail[4] = {0x00, 0x00, 0xff, 0xff};
@@ -46,7 +49,43 @@ static int put(ws_bytebuf *out, const ws_bytebuf *piece, bool tail,
   return 0;
 }
 
+/* The first and the steady chunk's bytes, shared by every bomb made of
+ * whole chunks. */
+static struct {
+  pthread_once_t once;
+  bool ok;
+  ws_bytebuf first, steady;
+} shared = {.once = PTHREAD_ONCE_INIT};
+
+static void make_shared_chunks(void) {
+  uint8_t *zeros = calloc(1, BOMB_CHUNK);
+  ws_deflater *d = NULL;
+  shared.ok = zeros && ws_deflater_new(NULL, &d) == 0 &&
+              chunk(d, zeros, BOMB_CHUNK, &shared.first) == 0 &&
+              chunk(d, zeros, BOMB_CHUNK, &shared.steady) == 0;
+  ws_deflater_free(d);
+  free(zeros);
+}
+
+/* n zeros in whole chunks, from the shared bytes: 0, 1 past limit, -1 out
+ * of memory, or -2 when the shared chunks could not be made (nothing was
+ * appended). */
+static int whole_chunks(uint64_t full, size_t limit, ws_bytebuf *out) {
+  pthread_once(&shared.once, make_shared_chunks);
+  if (!shared.ok)
+    return -2;
+  int rc = put(out, &shared.first, full > 1, limit);
+  for (uint64_t i = 1; rc == 0 && i < full; i++)
+    rc = put(out, &shared.steady, i + 1 < full, limit);
+  return rc;
+}
+
 int ws_deflated_bomb(uint64_t n, size_t limit, ws_bytebuf *out) {
+  if (n > 0 && n % BOMB_CHUNK == 0) {
+    int rc = whole_chunks(n / BOMB_CHUNK, limit, out);
+    if (rc != -2)
+      return rc;
+  }
   uint8_t *zeros = calloc(1, BOMB_CHUNK);
   ws_deflater *d = NULL;
   ws_bytebuf first = {0}, steady = {0}, last = {0};

@@ -97,13 +97,13 @@ def assert_minimized_against_its_signature(f: dict, out: Path) -> None:
     # Every input ends with a close, kept through minimisation.
     text = (out / f["case"]).read_text()
     steps = text.split("<send>\n", 1)[1].split("</send>", 1)[0].splitlines()
-    assert steps[-1] == "close 1000" and len(steps) == f["minimized_steps"], text
+    assert steps[-1].startswith("close") and len(steps) == f["minimized_steps"], text
 
 
 @pytest.fixture(scope="module")
 def two_bugs(crashy, tmp_path_factory):
-    """Seed 1 against the crashy server: bug B first shows at input 46, bug A
-    at input 89."""
+    """Seed 1 against the crashy server: both bugs show within 150 inputs
+    (which inputs depends on the catalogue the inputs are drawn from)."""
     out = tmp_path_factory.mktemp("fuzz-seed1")
     proc = fuzz("--exec-server", crashy_cmd(crashy), "--seed", "1", "--iterations", "150",
                 *SCALE, "--out", str(out), timeout=CRASHY_TIMEOUT)
@@ -267,17 +267,20 @@ def run_on_a_terminal(*args: str) -> bytes:
 
 
 def test_progress_line_on_a_terminal(crashy, tmp_path):
-    # Seed 1: a finding at input 46 prints above the progress line.
+    # Seed 1: a finding within the first 50 inputs prints above the progress
+    # line (which input depends on the catalogue the inputs come from).
     out = run_on_a_terminal("--exec-server", crashy_cmd(crashy), "--seed", "1",
                             "--iterations", "50", *SCALE, "--out", str(tmp_path))
     draws = re.findall(rb"\rfuzz: (\d+) of 50 inputs \(\d+/s\), ([^\r\n]*?)\x1b\[K", out)
     assert draws, out
     assert int(draws[0][0]) == 0  # drawn at once, before any input
     # The finding's line: the progress line cleared first, redrawn after.
-    m = re.search(rb"\r\x1b\[Kfuzz: finding fuzz-1-46: (.*?)\r\n\rfuzz: (\d+) of 50 inputs", out)
+    m = re.search(rb"\r\x1b\[Kfuzz: finding fuzz-1-(\d+): (.*?)\r\n\rfuzz: (\d+) of 50 inputs",
+                  out)
     assert m, out
-    assert m.group(1).decode().startswith(SIG_B)
-    assert int(m.group(2)) >= 46
+    sig = m.group(2).decode()
+    assert SIG_A.match(sig) or sig.startswith(SIG_B), sig
+    assert int(m.group(3)) >= int(m.group(1))
     # Cleared at the end, before the summary (stdout, on the same terminal).
     end = out.rindex(b"\r\x1b[K")
     assert out.index(b"fuzz: 50 inputs in") > end

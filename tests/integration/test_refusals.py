@@ -207,15 +207,41 @@ def test_offered_subprotocols_are_not_selected(server, offer):
 @pytest.mark.parametrize("offer", [
     "x-unknown-extension",
     "x-unknown-extension; foo=1; bar",
-    "permessage-deflate; client_max_window_bits",
-    "x-webkit-deflate-frame, permessage-deflate",
 ])
 def test_offered_extensions_are_not_selected(server, offer):
     """RFC 6455 9.1: the server lists only extensions it uses; the reference
-    server uses none, so no Sec-WebSocket-Extensions, and RSV bits stay 0."""
+    server knows none but permessage-deflate, so an offer of others gets no
+    Sec-WebSocket-Extensions, and RSV bits stay 0."""
     hp = f"{server.host}:{server.port}"
     with wsraw.RawConn(server.host, server.port) as c:
         c.send(_req(hp, add=[("Sec-WebSocket-Extensions", offer)]))
+        resp = c.read_response()
+        assert resp is not None and resp.status == 101, resp and resp.raw
+        assert not resp.get_all("Sec-WebSocket-Extensions"), resp.raw
+        c.echo(b"no extension " * 10)
+
+
+@pytest.mark.parametrize("offer", [
+    "permessage-deflate; client_max_window_bits",
+    "x-webkit-deflate-frame, permessage-deflate",
+])
+def test_only_permessage_deflate_is_selected(server, offer):
+    """RFC 7692 5: of the offers, the server selects permessage-deflate alone
+    (an unknown extension is left out), without parameters it was not asked
+    for; --no-deflate selects nothing (test_no_deflate_selects_nothing)."""
+    hp = f"{server.host}:{server.port}"
+    with wsraw.RawConn(server.host, server.port) as c:
+        c.send(_req(hp, add=[("Sec-WebSocket-Extensions", offer)]))
+        resp = c.read_response()
+        assert resp is not None and resp.status == 101, resp and resp.raw
+        assert resp.get_all("Sec-WebSocket-Extensions") == ["permessage-deflate"], resp.raw
+
+
+def test_no_deflate_selects_nothing(start_server):
+    server = start_server(no_deflate=True)
+    hp = f"{server.host}:{server.port}"
+    with wsraw.RawConn(server.host, server.port) as c:
+        c.send(_req(hp, add=[("Sec-WebSocket-Extensions", "permessage-deflate")]))
         resp = c.read_response()
         assert resp is not None and resp.status == 101, resp and resp.raw
         assert not resp.get_all("Sec-WebSocket-Extensions"), resp.raw
