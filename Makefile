@@ -5,6 +5,9 @@
 
 CC       ?= cc
 PYTHON   := /usr/bin/python3
+# How many things `make test` does at once: compilers, unit binaries, pytest
+# workers, fuzz smoke runs. Default: the number of cores.
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -88,17 +91,22 @@ demo: deps build/wsprobe
 	@scripts/demo.sh
 
 unit: $(UNIT_BIN)
-	@scripts/run-unit.sh $(UNIT_BIN)
+	@UNIT_JOBS=$(JOBS) scripts/run-unit.sh $(UNIT_BIN)
 
+# pytest-xdist: JOBS workers; the tests that share a module fixture stay on
+# one worker (tests/integration/conftest.py).
 integration: build/asan/wsprobe build/wsprobe
-	$(PYTHON) -m pytest -q tests/integration
+	$(PYTHON) -m pytest -q -n $(JOBS) --dist loadgroup --durations=15 tests/integration
 
+# Everything the steps below need is built first, JOBS compilers at once (the
+# steps themselves then build nothing), so a build error shows before any test.
 test: deps
 	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory layer-check
+	@$(MAKE) --no-print-directory -j$(JOBS) $(UNIT_BIN) build/asan/wsprobe build/wsprobe fuzz
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
-	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target fuzz-smoke
 
 bench: deps build/bench/bench build/wsprobe
 	build/bench/bench

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential clang clang-format pkg-config
   libssl-dev openssl zlib1g-dev libcriterion-dev libwslay-dev
-  python3 python3-pytest python3-websockets python3-aiohttp python3-tornado
+  python3 python3-pytest python3-pytest-xdist python3-websockets python3-aiohttp python3-tornado
   python3-yaml
   golang-go golang-github-gorilla-websocket-dev
   chromium libxml2-utils afl++ llvm time

@@ -6,7 +6,7 @@ test_hostile_bounds.py).
 
     flood_server.py --mode MODE --port 0  -> "listening on ws://127.0.0.1:PORT/"
                                              serves until SIGTERM (exit 0) and then prints
-                                             "served N connections, sent B bytes"
+                                             "served N connections, sent B bytes, refused R"
 
 Every connection gets a valid 101 response whatever it asks for: the server
 refuses nothing (a bad method, a missing Upgrade or version, even a request
@@ -42,8 +42,15 @@ control, not how the client copes with what it reads. When the client stops
 writing (EOF) the flood goes on; it stops when a write fails (the client
 closed its socket), or after CONNECTION_LIFETIME seconds.
 
+Every connection is served by a process of its own (forked on accept), so
+however many connections flood at once, none waits on another for Python's
+GIL: a new connection's handshake is answered as promptly as the machine
+allows, and a drip connection drips at its own pace.
+
 Bounds: loopback only; at most MAX_CONNECTIONS connections at once (one
-thread each; more are closed at once); every connection ends after
+process each; more are closed at once, and counted as refused: twice the
+largest `wsprobe test -j`, so a run whose connections are still winding
+down is never refused); every connection ends after
 CONNECTION_LIFETIME seconds whatever happens; every read has a deadline and
 every buffer a bound; SIGTERM (or SIGINT) stops every connection within a
 fraction of a second and exits 0.
@@ -68,7 +75,7 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
 MODES = ("garbage", "ping-flood", "pong-flood", "endless-fragments", "huge-trickle", "drip")
-MAX_CONNECTIONS = 64
+MAX_CONNECTIONS = 128
 CONNECTION_LIFETIME = 30.0  # seconds: every connection ends by then
 HANDSHAKE_WAIT = 2.0        # answer an incomplete request after this long
 MAX_HEADER_BYTES = 65536    # and answer a request head this long as it is
@@ -97,11 +104,13 @@ class Stats:
         self.lock = threading.Lock()
         self.connections = 0
         self.sent = 0
+        self.refused = 0
 
-    def add(self, connections: int = 0, sent: int = 0) -> None:
+    def add(self, connections: int = 0, sent: int = 0, refused: int = 0) -> None:
         with self.lock:
             self.connections += connections
             self.sent += sent
+            self.refused += refused
 
 
 stats = Stats()
@@ -369,11 +378,50 @@ class Connection:
             self.sock.close()
 
 
+def serve_one(sock: socket.socket, mode: str, report: int) -> None:
+    """In the child: serve the connection, report the bytes sent through the
+    pipe (one short line, an atomic write) and exit without running the
+    parent's cleanup."""
+    code = 0
+    try:
+        stats.sent = 0
+        Connection(sock, mode).run()
+        os.write(report, f"{stats.sent}\n".encode())
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
 def serve(host: str, port: int, mode: str) -> None:
     lsock = socket.create_server((host, port), backlog=128)
     lsock.settimeout(POLL_MS / 1000)
-    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-    threads: list[threading.Thread] = []
+    children: set[int] = set()
+    report_r, report_w = os.pipe()  # children write "BYTES\n" when they end
+    os.set_blocking(report_r, False)
+    pending = b""
+
+    def drain() -> None:
+        nonlocal pending
+        while True:
+            try:
+                data = os.read(report_r, 65536)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            pending += data
+            *lines, pending = pending.split(b"\n")
+            stats.add(sent=sum(int(x) for x in lines))
+
+    def reap(block: bool) -> None:
+        for pid in list(children):
+            try:
+                done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                children.discard(pid)
 
     def on_term(signum, frame):
         stop.set()
@@ -382,32 +430,55 @@ def serve(host: str, port: int, mode: str) -> None:
     signal.signal(signal.SIGINT, on_term)
     print(f"listening on ws://{host}:{lsock.getsockname()[1]}/", flush=True)
 
-    def run(conn: Connection) -> None:
-        try:
-            conn.run()
-        finally:
-            slots.release()
-
     while not stop.is_set():
+        reap(block=False)
+        drain()
         try:
             sock, _ = lsock.accept()
         except (socket.timeout, InterruptedError):
             continue
         except OSError:
             continue
-        if not slots.acquire(blocking=False):
+        if len(children) >= MAX_CONNECTIONS:
+            reap(block=False)
+        if len(children) >= MAX_CONNECTIONS:
             sock.close()  # bounded: too many connections at once
+            stats.add(refused=1)
             continue
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         stats.add(connections=1)
-        t = threading.Thread(target=run, args=(Connection(sock, mode),), daemon=True)
-        t.start()
-        threads = [x for x in threads if x.is_alive()] + [t]
+        pid = os.fork()
+        if pid == 0:
+            lsock.close()
+            os.close(report_r)
+            serve_one(sock, mode, report_w)
+        sock.close()
+        children.add(pid)
     lsock.close()
-    # Every loop looks at `stop` at least every POLL_MS (drip: every byte).
-    for t in threads:
-        t.join(2.0)
-    print(f"served {stats.connections} connections, sent {stats.sent} bytes", flush=True)
+    # Every loop looks at `stop` at least every POLL_MS (drip: every byte);
+    # the children have our SIGTERM handler, so they stop as we do.
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 2.0
+    while children and time.monotonic() < deadline:
+        reap(block=False)
+        drain()
+        time.sleep(0.01)
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    reap(block=True)
+    os.close(report_w)
+    os.set_blocking(report_r, True)
+    drain()
+    os.close(report_r)
+    print(f"served {stats.connections} connections, sent {stats.sent} bytes, "
+          f"refused {stats.refused}", flush=True)
 
 
 def main(argv=None) -> int:

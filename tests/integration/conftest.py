@@ -192,6 +192,25 @@ def session_server():
                     pytrace=False)
 
 
+def pytest_configure(config):
+    # pytest-xdist registers it too; this keeps a run without xdist quiet.
+    config.addinivalue_line("markers", "xdist_group(name): run on one pytest-xdist worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make integration` runs the tests on several pytest-xdist workers
+    (-n, --dist loadgroup). The tests that share a module-scoped fixture (a
+    pool of whole-catalogue runs, a server) are put in one group, named after
+    their module, so that the fixture runs once, on one worker; every other
+    test goes wherever a worker is free. Without xdist the mark does nothing."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

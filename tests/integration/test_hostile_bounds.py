@@ -2,7 +2,8 @@
 
 For each mode of tests/hostile/flood_server.py (garbage, ping-flood,
 pong-flood, endless-fragments, huge-trickle, drip: see its docstring) this
-runs the whole catalogue with default options,
+runs the whole catalogue with default options (the slow peers, huge-trickle
+and drip, with -j 64: see below),
 
     build/wsprobe test ws://127.0.0.1:PORT/ --out TMPDIR
 
@@ -27,10 +28,21 @@ down; RLIMIT_FSIZE (FILE_SIZE_CAP, through prlimit) does the same for the
 disk: a larger file kills the run with SIGXFSZ.
 
 Against a peer that never lets a case finish early, every case waits out its
-deadline (2 s for most, up to 10 s), so a run of the whole catalogue takes
-about three minutes whatever its memory does. The runs are independent
-processes, so they go through a small pool (HOSTILE_WORKERS at a time,
-default 3) before the first test looks at them.
+deadline (2 s for most, up to 15 s), so a run takes the sum of its deadlines
+over -j: three minutes or more at the default -j of a two-core machine (8).
+The four flood modes keep the default: their peer takes all the CPU it can
+get, and more cases at once would leave connections waiting for their
+handshake (cases that end in `error` never meet the flood). The two slow
+peers cost next to no CPU, so they run with -j 64, the most `wsprobe test`
+allows and so the most memory in flight (the cases in flight share one
+wire-log budget): about a minute each instead of three to five.
+HOSTILE_JOBS=N gives every mode -j N. flood_server.py serves each
+connection in a process of its own (64 drip connections in one process
+would queue for its GIL), takes up to 128 at once and counts what it
+refuses past that; a refused connection is a case that never met the
+hostile peer, so the test fails on any. The runs are independent processes,
+so they go through a pool (HOSTILE_WORKERS at a time, default 4: the floods
+together, then the slow peers) before the first test looks at them.
 
 `pytest -s` prints each run's figures (peak RSS, report size per file, wall
 time, exit status, what the server sent, verdict counts).
@@ -63,7 +75,16 @@ PYTHON = "/usr/bin/python3"
 GNU_TIME = "/usr/bin/time"
 PRLIMIT = "/usr/bin/prlimit"
 MODES = ("garbage", "ping-flood", "pong-flood", "endless-fragments", "huge-trickle", "drip")
-WORKERS = int(os.environ.get("HOSTILE_WORKERS", "3"))
+WORKERS = int(os.environ.get("HOSTILE_WORKERS", "4"))
+# -j per mode: None is the default (4 x cores, at most 64).
+SLOW_PEERS = ("huge-trickle", "drip")
+JOBS_ENV = os.environ.get("HOSTILE_JOBS")
+
+
+def jobs(mode: str) -> int | None:
+    if JOBS_ENV:
+        return int(JOBS_ENV)
+    return 64 if mode in SLOW_PEERS else None
 CASES = os.environ.get("HOSTILE_CASES", "")
 MIB = 1 << 20
 RSS_BOUND = 256 * MIB
@@ -76,7 +97,7 @@ POLL = 0.05
 STARTUP_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 LISTEN_RE = re.compile(r"^listening on (ws://127\.0\.0\.1:\d+/)$")
-SERVED_RE = re.compile(r"^served (\d+) connections, sent (\d+) bytes$", re.M)
+SERVED_RE = re.compile(r"^served (\d+) connections, sent (\d+) bytes, refused (\d+)$", re.M)
 
 
 def _binary() -> Path:
@@ -115,8 +136,9 @@ class FloodServer:
                                f"{Path(self.err.name).read_text(errors='replace')[-2000:]}")
         self.url = m.group(1)
 
-    def stop(self) -> tuple[int | None, str]:
-        """SIGTERM; returns (exit status, what it served, or what went wrong)."""
+    def stop(self) -> tuple[int | None, str, int | None]:
+        """SIGTERM; returns (exit status, what it served or what went wrong,
+        connections refused or None)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -126,11 +148,12 @@ class FloodServer:
                 self.proc.wait(STOP_TIMEOUT)
         out = Path(self.out.name).read_text(errors="replace")
         m = SERVED_RE.search(out)
-        served = (f"{m.group(1)} connections, {_size(int(m.group(2)))} sent" if m else
+        served = (f"{m.group(1)} connections, {_size(int(m.group(2)))} sent, "
+                  f"{m.group(3)} refused" if m else
                   f"no stats: {Path(self.err.name).read_text(errors='replace')[-1000:]!r}")
         self.out.close()
         self.err.close()
-        return self.proc.returncode, served
+        return self.proc.returncode, served, int(m.group(3)) if m else None
 
 
 def _child_of(pid: int) -> int | None:
@@ -181,6 +204,7 @@ class Run:
     results_problem: str = ""
     server_status: int | None = None
     served: str = ""
+    refused: int | None = None
     stderr_tail: str = ""
 
     def ended(self) -> str:
@@ -192,7 +216,7 @@ class Run:
         peak = _size(self.maxrss_kib * 1024) if self.maxrss_kib is not None else "?"
         files = ", ".join(f"{k} {_size(v)}" for k, v in sorted(self.sizes.items()))
         summary = (self.results or {}).get("summary")
-        return (f"[{self.mode}] peak RSS {peak} (polled VmHWM "
+        return (f"[{self.mode}, -j {jobs(self.mode) or 'default'}] peak RSS {peak} (polled VmHWM "
                 f"{_size(self.polled_hwm_kib * 1024)}), report dir {_size(self.report_bytes)} "
                 f"({files}), wall {self.seconds:.1f} s, {self.ended()}; server: {self.served}"
                 + (f"; verdicts {summary}" if summary else ""))
@@ -209,7 +233,8 @@ def measure(mode: str) -> Run:
         # (same pid): time's child is wsprobe.
         args = [GNU_TIME, "-f", "maxrss_kib=%M", "-o", str(timing),
                 PRLIMIT, f"--fsize={FILE_SIZE_CAP}", str(BINARY), "test", server.url,
-                "--out", str(out)] + (["--cases", CASES] if CASES else [])
+                "--out", str(out)] + (["-j", str(jobs(mode))] if jobs(mode) else []) \
+            + (["--cases", CASES] if CASES else [])
         t0 = time.monotonic()
         try:
             with open(errs, "wb") as se:
@@ -234,7 +259,7 @@ def measure(mode: str) -> Run:
                     time.sleep(POLL)
         finally:
             run.seconds = time.monotonic() - t0
-            run.server_status, run.served = server.stop()
+            run.server_status, run.served, run.refused = server.stop()
         text = timing.read_text() if timing.exists() else ""
         m = re.search(r"^maxrss_kib=(\d+)$", text, re.M)
         run.maxrss_kib = int(m.group(1)) if m else None
@@ -341,6 +366,9 @@ def test_hostile_peer_cannot_unbound_the_run(mode, runs, catalogue):
             problems.append("results.json says the run was interrupted")
     if run.server_status != 0:
         problems.append(f"flood_server.py exited with {run.server_status} (a test bug)")
+    if run.refused:
+        problems.append(f"flood_server.py refused {run.refused} connections: those cases "
+                        f"did not meet the hostile peer (a test bug)")
     if problems:
         pytest.fail(run.figures() + "\n  - " + "\n  - ".join(problems)
                     + f"\nwsprobe stderr tail: {run.stderr_tail!r}", pytrace=False)
