@@ -2,7 +2,7 @@
 
 #include "codec/deflate.h"
 
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,33 +50,39 @@ static int put(ws_bytebuf *out, const ws_bytebuf *piece, bool tail,
 }
 
 /* The first and the steady chunk's bytes, shared by every bomb made of
- * whole chunks. */
-static struct {
-  pthread_once_t once;
-  bool ok;
-  ws_bytebuf first, steady;
-} shared = {.once = PTHREAD_ONCE_INIT};
+ * whole chunks: made by the first caller; a caller that finds them being
+ * made by another thread compresses its own instead of waiting (the case
+ * layer takes no locks). */
+enum { SHARED_NONE, SHARED_BUILDING, SHARED_READY, SHARED_FAILED };
+static atomic_int shared_state = SHARED_NONE;
+static ws_bytebuf shared_first, shared_steady;
 
-static void make_shared_chunks(void) {
-  uint8_t *zeros = calloc(1, BOMB_CHUNK);
-  ws_deflater *d = NULL;
-  shared.ok = zeros && ws_deflater_new(NULL, &d) == 0 &&
-              chunk(d, zeros, BOMB_CHUNK, &shared.first) == 0 &&
-              chunk(d, zeros, BOMB_CHUNK, &shared.steady) == 0;
-  ws_deflater_free(d);
-  free(zeros);
+static bool shared_chunks(void) {
+  int expected = SHARED_NONE;
+  if (atomic_compare_exchange_strong(&shared_state, &expected,
+                                     SHARED_BUILDING)) {
+    uint8_t *zeros = calloc(1, BOMB_CHUNK);
+    ws_deflater *d = NULL;
+    bool ok = zeros && ws_deflater_new(NULL, &d) == 0 &&
+              chunk(d, zeros, BOMB_CHUNK, &shared_first) == 0 &&
+              chunk(d, zeros, BOMB_CHUNK, &shared_steady) == 0;
+    ws_deflater_free(d);
+    free(zeros);
+    atomic_store(&shared_state, ok ? SHARED_READY : SHARED_FAILED);
+    return ok;
+  }
+  return atomic_load(&shared_state) == SHARED_READY;
 }
 
 /* n zeros in whole chunks, from the shared bytes: 0, 1 past limit, -1 out
- * of memory, or -2 when the shared chunks could not be made (nothing was
- * appended). */
+ * of memory, or -2 when the shared chunks are not there (failed, or another
+ * thread is making them; nothing was appended). */
 static int whole_chunks(uint64_t full, size_t limit, ws_bytebuf *out) {
-  pthread_once(&shared.once, make_shared_chunks);
-  if (!shared.ok)
+  if (!shared_chunks())
     return -2;
-  int rc = put(out, &shared.first, full > 1, limit);
+  int rc = put(out, &shared_first, full > 1, limit);
   for (uint64_t i = 1; rc == 0 && i < full; i++)
-    rc = put(out, &shared.steady, i + 1 < full, limit);
+    rc = put(out, &shared_steady, i + 1 < full, limit);
   return rc;
 }
 
