@@ -37,6 +37,7 @@ enum ws_step_kind {
   WS_STEP_COALESCE,   /* coalesce */
   WS_STEP_FLUSH,      /* flush */
   WS_STEP_WAIT,       /* wait MS */
+  WS_STEP_AWAIT,      /* await: the replies marked echo so far are in */
   WS_STEP_HANDSHAKE,  /* handshake [options] */
   WS_STEP_REQUEST,    /* request ... end, or request-bytes */
   WS_STEP_STREAM,     /* stream text|binary KIND SIZE [count N] [full N]

@@ -23,6 +23,7 @@ const char *ws_step_kind_name(enum ws_step_kind kind) {
       [WS_STEP_COALESCE] = "coalesce", [WS_STEP_FLUSH] = "flush",
       [WS_STEP_WAIT] = "wait",         [WS_STEP_HANDSHAKE] = "handshake",
       [WS_STEP_REQUEST] = "request",   [WS_STEP_STREAM] = "stream",
+      [WS_STEP_AWAIT] = "await",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";

@@ -623,6 +623,10 @@ static int step_body(step_ctx *x, ws_step *s, const char *kw, size_t n) {
     s->kind = kw[0] == 'c' ? WS_STEP_COALESCE : WS_STEP_FLUSH;
     return finish(p, cur, line, s, false);
   }
+  if (ws_word_is(kw, n, "await")) {
+    s->kind = WS_STEP_AWAIT;
+    return finish(p, cur, line, s, false);
+  }
   if (ws_word_is(kw, n, "wait")) {
     s->kind = WS_STEP_WAIT;
     return number_step(p, cur, line, s, 0, WS_CASE_MAX_WAIT_MS, "wait");

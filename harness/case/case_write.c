@@ -347,6 +347,9 @@ static void put_step(tbuf *b, const ws_step *s) {
   case WS_STEP_FLUSH:
     puts_(b, "flush");
     break;
+  case WS_STEP_AWAIT:
+    puts_(b, "await");
+    break;
   case WS_STEP_WAIT:
     putf(b, "wait %llu", (unsigned long long)s->number);
     break;

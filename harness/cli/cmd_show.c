@@ -174,6 +174,9 @@ static void step_text(FILE *out, const ws_step *s) {
   case WS_STEP_FLUSH:
     fputs("flush", out);
     break;
+  case WS_STEP_AWAIT:
+    fputs("await", out);
+    break;
   case WS_STEP_WAIT:
     fprintf(out, "wait %llu", (unsigned long long)s->number);
     break;

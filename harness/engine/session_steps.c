@@ -6,8 +6,9 @@
  *   PHASE_STEPS   each step in order: the response must be in before the
  *                 first step that sends bytes (RFC 6455 4.1, unless the case
  *                 coalesces them behind the request on purpose), the case
- *                 deadline must not have passed, a close of ours first waits
- *                 for the echoes due before it, then the step runs.
+ *                 deadline must not have passed, a close of ours (and an
+ *                 `await`) first waits for the echoes due before it, then
+ *                 the step runs.
  *   PHASE_FINISH  the end of the connection: answer the peer's close, give
  *                 it a grace to close TCP (PHASE_GRACE), or after a refusal
  *                 a short look at whether it closes (PHASE_DRAIN).
@@ -179,8 +180,10 @@ static bool end_steps(ws_session *s) {
  * an echo server on a race. A case that wants the close right behind the
  * data says `coalesce`, which skips the wait. */
 static bool waits_for_replies(const ws_session *s, const ws_step *st) {
-  return st->kind == WS_STEP_FRAME && st->frame.opcode == WS_OP_CLOSE &&
-         !s->coalescing && !s->eof && !s->close_received;
+  bool own_close = st->kind == WS_STEP_FRAME &&
+                   st->frame.opcode == WS_OP_CLOSE && !s->coalescing;
+  return (own_close || st->kind == WS_STEP_AWAIT) && !s->eof &&
+         !s->close_received;
 }
 
 static bool has_pong(const ws_observation *obs, const ws_reply *want) {
@@ -206,7 +209,12 @@ static bool replies_in(const ws_session *s) {
 
 static bool stage_start(ws_session *s) {
   const ws_step *st = &s->c->steps[s->step];
-  bool need = s->await_response || (!s->coalescing && sends_bytes(st->kind));
+  /* `await` cannot wait for replies to bytes still buffered. */
+  if (st->kind == WS_STEP_AWAIT && s->coalescing)
+    (void)session_flush(s);
+  bool need =
+      s->await_response ||
+      (!s->coalescing && (sends_bytes(st->kind) || st->kind == WS_STEP_AWAIT));
   if (need) {
     if (!http_in(s))
       return false;
@@ -292,6 +300,8 @@ static void run_step(ws_session *s) {
     break;
   case WS_STEP_FLUSH:
     (void)session_flush(s);
+    break;
+  case WS_STEP_AWAIT: /* the waiting was done in STAGE_REPLIES */
     break;
   case WS_STEP_WAIT:
     /* The pause starts once the buffered bytes are out. */

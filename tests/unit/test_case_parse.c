@@ -343,9 +343,9 @@ Test(case_steps, frame_field_errors) {
 
 Test(case_steps, transport_steps) {
   const ws_case *c = ok(CASE("raw hex\"81 00\"\nchop 1\nchop off\ncoalesce\n"
-                             "flush\nwait 250\nwait 0\n",
+                             "flush\nwait 250\nwait 0\nawait\n",
                              "pass otherwise\n"));
-  cr_assert_eq(c->step_count, 7);
+  cr_assert_eq(c->step_count, 8);
   cr_assert_eq(c->steps[0].kind, WS_STEP_RAW);
   bytes_eq(c->steps[0].payload, "\x81\x00", 2);
   cr_assert_eq(c->steps[1].kind, WS_STEP_CHOP);
@@ -357,7 +357,9 @@ Test(case_steps, transport_steps) {
   cr_assert_eq(c->steps[5].kind, WS_STEP_WAIT);
   cr_assert_eq(c->steps[5].number, 250);
   cr_assert_eq(c->steps[6].number, 0);
+  cr_assert_eq(c->steps[7].kind, WS_STEP_AWAIT);
   cr_assert_str_eq(ws_step_kind_name(c->steps[3].kind), "coalesce");
+  cr_assert_str_eq(ws_step_kind_name(c->steps[7].kind), "await");
 }
 
 Test(case_steps, junk_after_a_value) {
@@ -367,6 +369,8 @@ Test(case_steps, junk_after_a_value) {
       "x.case:9: wait must be a number from 0 to 600000");
   bad(CASE("chop 0\n", "pass otherwise\n"),
       "x.case:9: chop must be a number from 1 to 67108864");
+  bad(CASE("await 100\n", "pass otherwise\n"),
+      "x.case:9: unexpected '100' after the step");
   bad(CASE("flush now\n", "pass otherwise\n"),
       "x.case:9: unexpected 'now' after the step");
   bad(CASE("text \"a\" \"b\"\n", "pass otherwise\n"),

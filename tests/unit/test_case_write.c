@@ -98,7 +98,7 @@ Test(case_write, lies_and_odd_payloads) {
   big[100] = 'x';
   big[69999] = 0;
   static const uint8_t bin[] = {0, 1, 2, 0x80, 0xff, '"', '\\', '\n', 'a'};
-  ws_step s[8];
+  ws_step s[9];
   s[0] = (ws_step){.kind = WS_STEP_CHOP, .number = 3};
   s[0].frame = frame(1, "", 0).frame;
   s[0].payload.ptr = (const uint8_t *)"";
@@ -123,8 +123,11 @@ Test(case_write, lies_and_odd_payloads) {
   s[7] = (ws_step){.kind = WS_STEP_WAIT, .number = 2};
   s[7].frame = s[0].frame;
   s[7].payload = s[0].payload;
+  s[8] = (ws_step){.kind = WS_STEP_AWAIT};
+  s[8].frame = s[0].frame;
+  s[8].payload = s[0].payload;
   ws_case c;
-  base_case(&c, s, 8);
+  base_case(&c, s, 9);
   round_trip(&c);
 }
 

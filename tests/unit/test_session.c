@@ -145,7 +145,8 @@ static size_t response_then(const tcase *t, const uint8_t *tail,
   cr_assert_eq(ws_hs_accept_value(key, strlen(key), accept), 0);
   ssize_t n = ws_hs_build_response((char *)out, cap, accept, NULL, NULL);
   cr_assert_gt(n, 0);
-  memcpy(out + n, tail, tail_len);
+  if (tail_len)
+    memcpy(out + n, tail, tail_len);
   return (size_t)n + tail_len;
 }
 
@@ -236,6 +237,63 @@ Test(session, the_peers_close_is_answered_and_the_steps_stop) {
   after += 4;
   cr_assert_eq(after[0], 0x88);
   cr_assert_eq(after[1], 0x82);
+  ws_session_free(s);
+  ws_observation_free(&obs);
+}
+
+/* `await` holds the next step until the replies marked echo are in: with a
+ * peer that never echoes, the message after it is never sent; with one that
+ * echoes, it is. */
+static void await_case(tcase *t) {
+  tc_init(t, "s.await", 1500);
+  tc_text(t, "a")->echo = true;
+  tc_add(t, WS_STEP_AWAIT);
+  tc_text(t, "b");
+}
+
+static size_t sent_after_request(const script *sc) {
+  const uint8_t *after = memmem(sc->got, sc->got_len, "\r\n\r\n", 4);
+  cr_assert_not_null(after);
+  return sc->got_len - (size_t)(after + 4 - sc->got);
+}
+
+Test(session, await_holds_the_next_step_until_the_echo_is_in) {
+  tcase t;
+  await_case(&t);
+  uint8_t bytes[1024];
+  script sc = {0};
+  sc.len = response_then(&t, NULL, 0, bytes, sizeof bytes);
+  sc.bytes = bytes;
+  ws_observation obs;
+  ws_observation_init(&obs);
+  ws_session_opts o = client_opts();
+  ws_session *s = ws_session_new(&t.c, &o, &obs, T0);
+  peer p = script_peer(&sc);
+  pump(s, &p, false);
+  cr_assert(obs.deadline_hit);
+  cr_assert(wire_has_note(&obs, "steps 3 to 3 not sent: the case deadline"));
+  /* Only "a" left: a masked 1-byte frame is 2 + 4 + 1 bytes. */
+  cr_assert_eq(sent_after_request(&sc), 7);
+  ws_session_free(s);
+  ws_observation_free(&obs);
+}
+
+Test(session, await_lets_the_next_step_go_once_the_echo_is_in) {
+  tcase t;
+  await_case(&t);
+  static const uint8_t echo[] = {0x81, 0x01, 'a'};
+  uint8_t bytes[1024];
+  script sc = {0};
+  sc.len = response_then(&t, echo, sizeof echo, bytes, sizeof bytes);
+  sc.bytes = bytes;
+  ws_observation obs;
+  ws_observation_init(&obs);
+  ws_session_opts o = client_opts();
+  ws_session *s = ws_session_new(&t.c, &o, &obs, T0);
+  peer p = script_peer(&sc);
+  pump(s, &p, false);
+  assert_message(&obs, 0, WS_OP_TEXT, "a", 1);
+  cr_assert_eq(sent_after_request(&sc), 14, "both messages were sent");
   ws_session_free(s);
   ws_observation_free(&obs);
 }
