@@ -24,6 +24,18 @@ enum ws_case_level { WS_LEVEL_MUST, WS_LEVEL_SHOULD, WS_LEVEL_MAY };
  * a client (it answers the request, sends unmasked frames). */
 enum ws_role { WS_ROLE_CLIENT, WS_ROLE_SERVER };
 
+/* The sides a case can be played from (`role` in <info>): the harness as
+ * the client tests a server (`wsprobe test`), as the server it tests a
+ * client (`wsprobe serve`). A frame-level case usually reads the same
+ * either way (`both`); the handshake differs by side. */
+enum ws_case_roles {
+  WS_ROLES_CLIENT = 1 << WS_ROLE_CLIENT,
+  WS_ROLES_SERVER = 1 << WS_ROLE_SERVER,
+  WS_ROLES_BOTH = WS_ROLES_CLIENT | WS_ROLES_SERVER,
+};
+/* "client", "server", "both". */
+const char *ws_case_roles_name(unsigned roles);
+
 typedef struct ws_bytes {
   const uint8_t *ptr; /* owned by the catalogue arena */
   size_t len;
@@ -171,6 +183,7 @@ typedef struct ws_case {
   const char *description; /* NULL when none */
   uint32_t timeout_ms;
   bool serial;
+  unsigned roles;   /* enum ws_case_roles; the parser's default: client */
   const char *file; /* where it came from, for messages */
   int line;         /* of its <info> block */
   size_t step_count;
@@ -194,6 +207,10 @@ void ws_case_derive(ws_case *c);
 uint64_t ws_case_stream_messages(const ws_case *c, enum ws_profile profile);
 
 const char *ws_case_level_name(enum ws_case_level level);
+/* Whether the harness can play c from `role`. */
+static inline bool ws_case_plays(const ws_case *c, enum ws_role role) {
+  return (c->roles & (1u << role)) != 0;
+}
 /* "frame", "fragmented", ... as in the enum comments; "unknown" otherwise. */
 const char *ws_step_kind_name(enum ws_step_kind kind);
 /* The predicate's keyword in case files ("partial-echo", "no-header", ...). */

@@ -16,6 +16,17 @@ const char *ws_case_level_name(enum ws_case_level level) {
   return "unknown";
 }
 
+const char *ws_case_roles_name(unsigned roles) {
+  switch (roles) {
+  case WS_ROLES_SERVER:
+    return "server";
+  case WS_ROLES_BOTH:
+    return "both";
+  default:
+    return "client";
+  }
+}
+
 const char *ws_step_kind_name(enum ws_step_kind kind) {
   static const char *const names[] = {
       [WS_STEP_FRAME] = "frame",       [WS_STEP_FRAGMENTED] = "fragmented",

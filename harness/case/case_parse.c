@@ -16,7 +16,17 @@ static const char *const areas[] = {
 };
 
 /* Which <info> keys were seen, to catch duplicates and missing ones. */
-enum { K_ID, K_TITLE, K_AREA, K_RFC, K_LEVEL, K_AUTOBAHN, K_TIMEOUT, K_SERIAL };
+enum {
+  K_ID,
+  K_TITLE,
+  K_AREA,
+  K_RFC,
+  K_LEVEL,
+  K_AUTOBAHN,
+  K_TIMEOUT,
+  K_SERIAL,
+  K_ROLE
+};
 
 typedef struct info_state {
   unsigned seen; /* bit per K_* */
@@ -83,6 +93,22 @@ static int set_timeout(ws_parser *p, int line, ws_case *c, const char *v,
   return 0;
 }
 
+static int set_roles(ws_parser *p, int line, ws_case *c, const char *v,
+                     size_t n) {
+  char shown[48];
+  if (ws_word_is(v, n, "client"))
+    c->roles = WS_ROLES_CLIENT;
+  else if (ws_word_is(v, n, "server"))
+    c->roles = WS_ROLES_SERVER;
+  else if (ws_word_is(v, n, "both"))
+    c->roles = WS_ROLES_BOTH;
+  else
+    return ws_parse_fail(p, line,
+                         "role must be client, server or both, not '%s'",
+                         ws_parse_show(shown, sizeof shown, v, n));
+  return 0;
+}
+
 /* Repeated description lines are joined with a space, like a paragraph. */
 static int add_description(ws_parser *p, int line, ws_case *c, info_state *st,
                            const char *v, size_t n) {
@@ -130,15 +156,17 @@ static int info_value(ws_parser *p, int line, ws_case *c, info_state *st,
       return ws_parse_fail(p, line, "serial must be yes or no");
     c->serial = ws_word_is(v, n, "yes");
     return 0;
+  case K_ROLE:
+    return set_roles(p, line, c, v, n);
   default:
     return add_description(p, line, c, st, v, n);
   }
 }
 
 static int info_key(const char *k, size_t n) {
-  static const char *const keys[] = {"id",      "title",  "area",
-                                     "rfc",     "level",  "autobahn",
-                                     "timeout", "serial", "description"};
+  static const char *const keys[] = {"id",    "title",      "area",    "rfc",
+                                     "level", "autobahn",   "timeout", "serial",
+                                     "role",  "description"};
   for (int i = 0; i < (int)(sizeof keys / sizeof *keys); i++)
     if (ws_word_is(k, n, keys[i]))
       return i;
@@ -159,7 +187,7 @@ static int info_line(ws_parser *p, const ws_line *ln, ws_case *c,
   size_t vn = (size_t)(cur.end - cur.p);
   if (vn == 0)
     return ws_parse_fail(p, ln->no, "'%.*s' needs a value", (int)kn, k);
-  if (key <= K_SERIAL) {
+  if (key <= K_ROLE) {
     if (st->seen & (1u << key))
       return ws_parse_fail(p, ln->no, "'%.*s' given twice", (int)kn, k);
     st->seen |= 1u << key;
@@ -241,6 +269,7 @@ static int parse_case_blocks(ws_parser *p, ws_src *src, int info_line_no) {
   c->file = p->name;
   c->line = info_line_no;
   c->timeout_ms = WS_CASE_DEFAULT_TIMEOUT_MS;
+  c->roles = WS_ROLES_CLIENT;
   c->level = WS_LEVEL_MUST;
   int line;
   if (parse_info(p, src, c, info_line_no) < 0)

@@ -481,6 +481,8 @@ static void put_info(tbuf *b, const ws_case *c) {
     putf(b, "%-12s%u\n", "timeout", c->timeout_ms);
   if (c->serial)
     putf(b, "%-12syes\n", "serial");
+  if (c->roles && c->roles != WS_ROLES_CLIENT)
+    putf(b, "%-12s%s\n", "role", ws_case_roles_name(c->roles));
   put_info_line(b, "description", c->description);
   puts_(b, "</info>\n");
 }
@@ -626,6 +628,9 @@ static bool same_info(diff *d, const ws_case *a, const ws_case *b) {
     return differ(d, "%s: <info> text fields", a->id);
   if (a->timeout_ms != b->timeout_ms || a->serial != b->serial)
     return differ(d, "%s: timeout or serial", a->id);
+  if ((a->roles ? a->roles : WS_ROLES_CLIENT) !=
+      (b->roles ? b->roles : WS_ROLES_CLIENT))
+    return differ(d, "%s: role", a->id);
   if (a->uses_alive != b->uses_alive || a->raw_handshake != b->raw_handshake ||
       a->about_handshake != b->about_handshake)
     return differ(d, "%s: derived flags", a->id);

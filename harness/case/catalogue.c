@@ -20,7 +20,8 @@
 struct ws_catalogue {
   uint64_t seed;
   size_t file_memory;
-  ws_arena arena; /* every committed case */
+  enum ws_role role; /* cases not playable from it are left out */
+  ws_arena arena;    /* every committed case */
   ws_case **cases;
   size_t count, cap;
   size_t committed; /* cases[0..committed) survived their file's parse */
@@ -50,6 +51,10 @@ void ws_catalogue_free(ws_catalogue *cat) {
 
 void ws_catalogue_set_file_memory(ws_catalogue *cat, size_t bytes) {
   cat->file_memory = bytes;
+}
+
+void ws_catalogue_set_role(ws_catalogue *cat, enum ws_role role) {
+  cat->role = role;
 }
 
 /* ---- id index ---- */
@@ -104,6 +109,8 @@ const ws_case *ws_catalogue_find(const ws_catalogue *cat, const char *id) {
 /* The parser's accept callback: a case joins the (uncommitted) list. */
 static int accept_case(void *user, ws_case *c, char *msg, size_t cap) {
   ws_catalogue *cat = user;
+  if (!ws_case_plays(c, cat->role))
+    return 0;
   const ws_case *old = ws_catalogue_find(cat, c->id);
   if (old) {
     snprintf(msg, cap, "duplicate case id %s (also at %s:%d)", c->id, old->file,

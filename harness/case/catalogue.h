@@ -24,6 +24,11 @@ void ws_catalogue_free(ws_catalogue *cat);
 /* Replaces WS_CATALOGUE_FILE_MEMORY for later add_* calls (fuzz targets
  * lower it); 0 means no limit. */
 void ws_catalogue_set_file_memory(ws_catalogue *cat, size_t bytes);
+/* Which side the harness plays with this catalogue (default: the client,
+ * `wsprobe test`): later add_* calls keep only the cases it can play from
+ * there (ws_case_plays); the others are parsed and checked, then left out.
+ * Ids are unique among the cases kept. */
+void ws_catalogue_set_role(ws_catalogue *cat, enum ws_role role);
 
 /* Parses one case file's text and appends its cases. Returns 0, or -1 with
  * "NAME:LINE: message" in err. On error nothing of that text is added.

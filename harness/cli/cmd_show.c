@@ -217,6 +217,8 @@ static void print_info(const ws_case *c) {
          c->timeout_ms ? c->timeout_ms : WS_CASE_DEFAULT_TIMEOUT_MS);
   if (c->serial)
     printf("  serial     yes (runs alone, after the parallel cases)\n");
+  if (c->roles != WS_ROLES_CLIENT)
+    printf("  role       %s\n", ws_case_roles_name(c->roles));
   if (c->file)
     printf("  file       %s:%d\n", c->file, c->line);
   if (c->description)

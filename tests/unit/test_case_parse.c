@@ -80,7 +80,8 @@ Test(case_info, every_key_is_parsed) {
   const ws_case *c = ok("<info>\nid 1.2.3\ntitle  Binary 125 bytes  \n"
                         "area framing\nrfc 6455#5.2, 6455#5.6\n"
                         "level SHOULD\nautobahn 1.2.3, 1.2.4\n"
-                        "timeout 5000\nserial yes\ndescription first line\n"
+                        "timeout 5000\nserial yes\nrole both\n"
+                        "description first line\n"
                         "description second line\n</info>\n<send>\n</send>\n"
                         "<expect>\npass echo\n</expect>\n");
   cr_assert_str_eq(c->id, "1.2.3");
@@ -91,6 +92,8 @@ Test(case_info, every_key_is_parsed) {
   cr_assert_str_eq(c->autobahn, "1.2.3, 1.2.4");
   cr_assert_eq(c->timeout_ms, 5000);
   cr_assert(c->serial);
+  cr_assert_eq(c->roles, WS_ROLES_BOTH);
+  cr_assert_str_eq(ws_case_roles_name(c->roles), "both");
   cr_assert_str_eq(c->description, "first line second line");
   cr_assert_str_eq(c->file, "x.case");
   cr_assert_eq(c->line, 1);
@@ -101,6 +104,7 @@ Test(case_info, defaults_for_optional_keys) {
   const ws_case *c = ok(CASE("", "pass otherwise\n"));
   cr_assert_eq(c->timeout_ms, WS_CASE_DEFAULT_TIMEOUT_MS);
   cr_assert_not(c->serial);
+  cr_assert_eq(c->roles, WS_ROLES_CLIENT, "the default role is the client");
   cr_assert_null(c->autobahn);
   cr_assert_null(c->description);
   cr_assert_eq(c->step_count, 0);
@@ -123,6 +127,7 @@ Test(case_info, invalid_values_are_reported_on_their_line) {
       {"timeout 600001", "timeout must be a number of ms from 1 to 600000"},
       {"timeout 100ms", "timeout must be a number of ms from 1 to 600000"},
       {"serial maybe", "serial must be yes or no"},
+      {"role peer", "role must be client, server or both, not 'peer'"},
       {"colour blue", "unknown <info> key 'colour'"},
       {"rfc", "'rfc' needs a value"},
       {"title again", "'title' given twice"},

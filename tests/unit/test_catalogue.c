@@ -27,6 +27,35 @@ static int add(ws_catalogue *cat, const char *name, const char *id,
   return ws_catalogue_add_text(cat, name, text, strlen(text), err, sizeof err);
 }
 
+/* A catalogue keeps the cases it can play from its role: `test` never sees
+ * a server-only case, `serve` never a client-only one. */
+Test(catalogue, a_catalogue_keeps_the_cases_of_its_role) {
+  static const char *const roles[] = {NULL, "client", "server", "both"};
+  for (int role = WS_ROLE_CLIENT; role <= WS_ROLE_SERVER; role++) {
+    ws_catalogue *cat = ws_catalogue_new(1);
+    ws_catalogue_set_role(cat, (enum ws_role)role);
+    for (size_t i = 0; i < 4; i++) {
+      char text[512];
+      snprintf(text, sizeof text,
+               "<info>\nid r.%zu\ntitle T\narea framing\nrfc 6455#5\n"
+               "level MUST\n%s%s%s</info>\n<send>\n</send>\n<expect>\n"
+               "pass otherwise\n</expect>\n",
+               i, roles[i] ? "role " : "", roles[i] ? roles[i] : "",
+               roles[i] ? "\n" : "");
+      cr_assert_eq(ws_catalogue_add_text(cat, "r.case", text, strlen(text), err,
+                                         sizeof err),
+                   0, "%s", err);
+    }
+    bool client = role == WS_ROLE_CLIENT;
+    cr_assert_eq(ws_catalogue_count(cat), client ? 3u : 2u);
+    cr_assert_eq(ws_catalogue_find(cat, "r.0") != NULL, client);
+    cr_assert_eq(ws_catalogue_find(cat, "r.1") != NULL, client);
+    cr_assert_eq(ws_catalogue_find(cat, "r.2") != NULL, !client);
+    cr_assert_not_null(ws_catalogue_find(cat, "r.3"));
+    ws_catalogue_free(cat);
+  }
+}
+
 Test(catalogue, sort_is_numeric_per_part) {
   static const char *ids[] = {"hs.10", "1.1.10", "robust.3", "1.10", "hs.2",
                               "1.1.2", "10.1",   "1.1",      "2",    "1.9"};
