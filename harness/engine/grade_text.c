@@ -456,9 +456,12 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
+    /* As the server the harness cannot open a connection to its client:
+     * whoever runs it (wsprobe serve) says whether the client lived on. */
     ws_buf_puts(&out->fact,
-                g->obs->alive < 0
-                    ? "the liveness probe did not run"
+                g->obs->alive < 0 ? "the liveness probe did not run"
+                : g->obs->role == WS_ROLE_SERVER
+                    ? "the client under test did not live on after the case"
                     : "the target did not complete a handshake and an echo "
                       "on a new connection after the case");
     break;
