@@ -6,6 +6,10 @@
  * connection (a close with the error's code, then its TCP close) on the
  * first violation, as a conformant client must.
  *
+ * With `extensions` it offers permessage-deflate (RFC 7692) and, when the
+ * 101 accepts, inflates what the server compresses and echoes compressed,
+ * with the agreed parameters (the codec's deflater and inflater).
+ *
  * Its masking keys are fresh per frame unless a test asks for a fault:
  * `key_mode` ECHO_KEYS_ZERO masks every frame with 00 00 00 00,
  * ECHO_KEYS_REPEAT reuses one key, ECHO_KEYS_CYCLE cycles through
@@ -14,10 +18,16 @@
 #ifndef WS_TESTS_ECHO_CLIENT_H
 #define WS_TESTS_ECHO_CLIENT_H
 
+#include "codec/bytebuf.h"
 #include "codec/close.h"
+#include "codec/deflate.h"
 #include "codec/errors.h"
 #include "codec/frame.h"
+#include "codec/header_values.h"
+#include "codec/inflate.h"
 #include "codec/message.h"
+#include "codec/pmd.h"
+#include "codec/utf8.h"
 #include "tests/unit/session_pump.h"
 
 #include <criterion/criterion.h>
@@ -27,6 +37,8 @@
 /* Far above any message of the catalogue's frame-level cases without
  * permessage-deflate; a bound so a test cannot grow without limit. */
 #define ECHO_CLIENT_MAX_OUT ((size_t)80 << 20)
+/* What one compressed message may inflate to (a bomb stops here: 1009). */
+#define ECHO_CLIENT_MAX_MESSAGE ((size_t)16 << 20)
 
 enum echo_keys {
   ECHO_KEYS_FRESH,
@@ -51,6 +63,11 @@ typedef struct echo_client {
   bool got_eof;    /* the server closed TCP: it closes too */
   int error;       /* the violation it failed on, or 0 */
   ws_message_reader reader;
+  bool deflate; /* permessage-deflate agreed */
+  ws_pmd_agreement agreement;
+  ws_deflater *tx;
+  ws_inflater *rx;
+  ws_bytebuf plain, packed;
 } echo_client;
 
 static inline void echo_put(echo_client *c, const void *bytes, size_t len) {
@@ -76,9 +93,10 @@ static inline uint32_t echo_next_key(echo_client *c) {
   return key ? key : 1;
 }
 
-static inline void echo_frame(echo_client *c, uint8_t opcode,
-                              const uint8_t *payload, size_t len) {
-  ws_frame_spec spec = {.fin = true, .opcode = opcode, .masked = true};
+static inline void echo_frame_rsv(echo_client *c, uint8_t opcode, uint8_t rsv,
+                                  const uint8_t *payload, size_t len) {
+  ws_frame_spec spec = {
+      .fin = true, .opcode = opcode, .rsv = rsv, .masked = true};
   uint32_t key = 0;
   switch (c->key_mode) {
   case ECHO_KEYS_FRESH:
@@ -103,6 +121,11 @@ static inline void echo_frame(echo_client *c, uint8_t opcode,
   echo_put(c, frame, (size_t)n);
   free(frame);
   c->frames_sent++;
+}
+
+static inline void echo_frame(echo_client *c, uint8_t opcode,
+                              const uint8_t *payload, size_t len) {
+  echo_frame_rsv(c, opcode, 0, payload, len);
 }
 
 static inline void echo_close(echo_client *c, uint16_t code) {
@@ -136,7 +159,111 @@ static inline void echo_client_init(echo_client *c, enum echo_keys mode,
 
 static inline void echo_client_free(echo_client *c) {
   ws_message_reader_free(&c->reader);
+  ws_deflater_free(c->tx);
+  ws_inflater_free(c->rx);
+  ws_bytebuf_free(&c->plain);
+  ws_bytebuf_free(&c->packed);
   free(c->out);
+}
+
+/* Fails the connection (RFC 6455 7.1.7) over error err (positive). */
+static inline void echo_fail(echo_client *c, int err) {
+  c->error = err;
+  if (!c->close_sent) {
+    uint16_t code = ws_error_close_code(err);
+    echo_close(c, code ? code : 1002);
+  }
+  c->failed = true;
+}
+
+/* The 101's Sec-WebSocket-Extensions (c->http holds the response). */
+static inline bool echo_response_extensions(echo_client *c, char *out,
+                                            size_t cap) {
+  static const char name[] = "\r\nSec-WebSocket-Extensions:";
+  const char *at = strcasestr(c->http, name);
+  if (!at)
+    return false;
+  at += sizeof name - 1;
+  const char *end = strstr(at, "\r\n");
+  size_t n = (size_t)(end - at);
+  cr_assert_lt(n, cap);
+  memcpy(out, at, n);
+  out[n] = '\0';
+  return true;
+}
+
+/* RFC 7692 7: the client checks the answer against its offer and fails the
+ * connection on an invalid one. */
+static inline void echo_settle_deflate(echo_client *c) {
+  char value[1024];
+  if (!c->extensions || !echo_response_extensions(c, value, sizeof value))
+    return;
+  ws_extension_list offers, response;
+  ws_extension_list_init(&offers);
+  ws_extension_list_init(&response);
+  cr_assert_eq(
+      ws_extensions_parse(c->extensions, strlen(c->extensions), &offers), 0);
+  if (ws_extensions_parse(value, strlen(value), &response) != 0) {
+    echo_fail(c, WS_E_HS_RESPONSE_EXTENSION);
+    return;
+  }
+  size_t chosen = 0;
+  int rc = ws_pmd_client_accept(&offers, &response, &c->agreement, &chosen);
+  if (rc < 0) {
+    echo_fail(c, -rc);
+    return;
+  }
+  if (rc == 0)
+    return;
+  c->deflate = true;
+  ws_pmd_direction mine = ws_pmd_direction_of(&c->agreement, WS_SENDER_CLIENT);
+  ws_pmd_direction theirs =
+      ws_pmd_direction_of(&c->agreement, WS_SENDER_SERVER);
+  ws_deflater_config dc = {.window_bits = mine.window_bits,
+                           .no_context_takeover = mine.no_context_takeover,
+                           .level = 1};
+  ws_inflater_config ic = {.window_bits = theirs.window_bits,
+                           .no_context_takeover = theirs.no_context_takeover,
+                           .max_message = ECHO_CLIENT_MAX_MESSAGE,
+                           .policy = WS_POLICY_STRICT};
+  cr_assert_eq(ws_deflater_new(&dc, &c->tx), 0);
+  cr_assert_eq(ws_inflater_new(&ic, &c->rx), 0);
+  ws_message_config mc = {.sender = WS_SENDER_SERVER,
+                          .policy = WS_POLICY_STRICT,
+                          .max_message = ECHO_CLIENT_MAX_MESSAGE,
+                          .permessage_deflate = true};
+  ws_message_reader_free(&c->reader);
+  ws_message_reader_init(&c->reader, &mc);
+}
+
+/* A data message, inflated when compressed, echoed (compressed when
+ * agreed). */
+static inline void echo_message(echo_client *c, const ws_message_event *ev) {
+  uint8_t opcode = ev->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY;
+  const uint8_t *data = ev->data;
+  size_t len = ev->len;
+  if (ev->compressed) {
+    c->plain.len = 0;
+    int rc = ws_inflater_feed(c->rx, ev->data, ev->len, true, &c->plain);
+    if (rc < 0) {
+      echo_fail(c, -rc);
+      return;
+    }
+    if (opcode == WS_OP_TEXT &&
+        !ws_utf8_is_valid(c->plain.data, c->plain.len, NULL)) {
+      echo_fail(c, WS_E_INVALID_UTF8);
+      return;
+    }
+    data = c->plain.data;
+    len = c->plain.len;
+  }
+  if (!c->deflate) {
+    echo_frame(c, opcode, data, len);
+    return;
+  }
+  c->packed.len = 0;
+  cr_assert_eq(ws_deflater_feed(c->tx, data, len, true, &c->packed), 0);
+  echo_frame_rsv(c, opcode, WS_RSV1, c->packed.data, c->packed.len);
 }
 
 static inline void echo_event(echo_client *c, const ws_message_event *ev) {
@@ -144,8 +271,7 @@ static inline void echo_event(echo_client *c, const ws_message_event *ev) {
   case WS_MSG_TEXT:
   case WS_MSG_BINARY:
     if (!c->close_sent)
-      echo_frame(c, ev->type == WS_MSG_TEXT ? WS_OP_TEXT : WS_OP_BINARY,
-                 ev->data, ev->len);
+      echo_message(c, ev);
     break;
   case WS_MSG_PING:
     if (!c->close_sent)
@@ -171,14 +297,8 @@ static inline void echo_frames(echo_client *c, uint8_t *buf, size_t len) {
       echo_event(c, &ev);
       continue;
     }
-    if (rc < 0) { /* RFC 6455 7.1.7: fail the connection */
-      c->error = -rc;
-      if (!c->close_sent) {
-        uint16_t code = ws_error_close_code(rc);
-        echo_close(c, code ? code : 1002);
-      }
-      c->failed = true;
-    }
+    if (rc < 0) /* RFC 6455 7.1.7: fail the connection */
+      echo_fail(c, -rc);
     break;
   }
 }
@@ -205,6 +325,9 @@ static inline void echo_receive(peer *p, int64_t now, uint8_t *buf,
       return;
     }
     c->upgraded = true;
+    echo_settle_deflate(c);
+    if (c->failed)
+      return;
     /* Frames behind the response in the same write. */
     size_t rest = c->http_len - head;
     size_t skip = take - rest;
