@@ -157,6 +157,15 @@ static inline void echo_client_init(echo_client *c, enum echo_keys mode,
   ws_message_reader_init(&c->reader, &mc);
 }
 
+/* A faulty client: it reads with the OBSERVE policy and ignores every
+ * violation (a masked server frame, a reserved opcode ...), carrying on. */
+static inline void echo_client_lenient(echo_client *c) {
+  ws_message_config mc = {.sender = WS_SENDER_SERVER,
+                          .policy = WS_POLICY_OBSERVE};
+  ws_message_reader_free(&c->reader);
+  ws_message_reader_init(&c->reader, &mc);
+}
+
 static inline void echo_client_free(echo_client *c) {
   ws_message_reader_free(&c->reader);
   ws_deflater_free(c->tx);

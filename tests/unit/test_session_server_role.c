@@ -138,13 +138,35 @@ Test(server_role, the_client_role_count_is_unchanged) {
  * client does (its STRICT reader), with 1002. */
 Test(server_role, a_masked_server_frame_makes_a_conformant_client_fail) {
   static const char *const ids[] = {"framing.40", "framing.41", "framing.42",
-                                    "framing.43", "framing.44", "framing.45"};
+                                    "framing.43", "framing.44", "framing.45",
+                                    "framing.47"};
   for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
     char reason[512];
     cr_assert_eq(
         play_with_keys(ids[i], ECHO_KEYS_FRESH, 0, reason, sizeof reason),
         WS_VERDICT_PASS, "%s: %s", ids[i], reason);
   }
+}
+
+/* ... and a client that carries on after one fails every one of them. */
+Test(server_role, a_client_accepting_masked_frames_fails) {
+  ws_catalogue *cat = catalogue(WS_ROLE_SERVER);
+  static const char *const ids[] = {"framing.40", "framing.41", "framing.42",
+                                    "framing.43", "framing.45", "framing.47"};
+  for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
+    const ws_case *c = ws_catalogue_find(cat, ids[i]);
+    cr_assert_not_null(c);
+    echo_client client;
+    echo_client_init(&client, ECHO_KEYS_FRESH, NULL);
+    echo_client_lenient(&client);
+    ws_case_result r;
+    play(c, &client, &r);
+    cr_assert_eq(r.verdict, WS_VERDICT_FAIL, "%s: %s", ids[i], r.reason);
+    cr_assert(strstr(r.reason, "masked server frame"), "%s", r.reason);
+    ws_case_result_free(&r);
+    echo_client_free(&client);
+  }
+  ws_catalogue_free(cat);
 }
 
 Test(server_role, fresh_keys_pass_the_key_case) {
