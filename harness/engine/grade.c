@@ -496,11 +496,6 @@ static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
   out->reason_code = strdup(code);
 }
 
-/* The case never reached its subject: the connection could not be made, or
- * the opening handshake (only the way in for this case) never completed.
- * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
- * server answered with a 101 that breaks RFC 6455, which is a failure of
- * its own. True when it decided the verdict. */
 /* As the server, a `both` case's own `handshake` step says what the harness
  * answers, not what it asks: the client's request is only the way in. */
 static bool about_the_handshake(const ws_grade_ctx *g) {
@@ -530,11 +525,18 @@ static bool request_gate(const ws_observation *obs, ws_case_result *out,
     return true;
   }
   set(out, WS_VERDICT_FAIL, "handshake-invalid");
-  ws_buf_printf(reason, "the client's opening request is invalid: %s (%s)",
+  ws_buf_printf(reason,
+                "the client's opening request is invalid: %s (RFC 6455 "
+                "4.1 asks a client for a valid request; the check: %s)",
                 ws_error_message(obs->upgrade_error), rfc);
   return true;
 }
 
+/* The case never reached its subject: the connection could not be made, or
+ * the opening handshake (only the way in for this case) never completed.
+ * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
+ * server answered with a 101 that breaks RFC 6455, which is a failure of
+ * its own. True when it decided the verdict. */
 static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
                            ws_buf *reason) {
   const ws_observation *obs = g->obs;

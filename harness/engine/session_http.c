@@ -182,7 +182,8 @@ static void on_response(ws_session *s) {
 
 /* Server role: the case's `handshake` step, which says what the 101
  * answers (its protocols= is the subprotocol chosen, its extensions= the
- * extensions accepted, as written); NULL when the case has none. */
+ * extensions accepted: as written, or in a `role both` case as
+ * session_pmd_answer.c reads it); NULL when the case has none. */
 const ws_step *session_server_handshake(const ws_session *s) {
   const ws_case *c = s->c;
   size_t first = 0;
