@@ -119,6 +119,34 @@ static bool has_header(const ws_observation *obs, const ws_predicate *p) {
   return false;
 }
 
+/* offered / not-offered: whether the request's Sec-WebSocket-Extensions
+ * (every instance: RFC 6455 9.1 lets it repeat) offers extension p->name,
+ * with parameter p->value in that offer when given. In the server role the
+ * observation's headers are the client's request. A list that does not
+ * parse offers nothing. */
+static bool offers(const ws_observation *obs, const ws_predicate *p) {
+  ws_extension_list list;
+  ws_extension_list_init(&list);
+  for (size_t i = 0; i < obs->header_count; i++) {
+    const ws_obs_header *h = &obs->headers[i];
+    if (h->name && h->value &&
+        strcasecmp(h->name, "Sec-WebSocket-Extensions") == 0 &&
+        ws_extensions_parse(h->value, strlen(h->value), &list) != 0)
+      return false;
+  }
+  for (size_t i = 0; i < list.count; i++) {
+    const ws_extension *e = &list.items[i];
+    if (!p->name || !ws_span_ieq(e->name, p->name))
+      continue;
+    if (!p->value)
+      return true;
+    for (size_t k = 0; k < e->param_count; k++)
+      if (ws_span_ieq(e->params[k].name, p->value))
+        return true;
+  }
+  return false;
+}
+
 /* When the peer failed the connection: the steps started at its close frame,
  * else at its TCP close; false when it did neither. */
 static bool failed_at(const ws_grade_ctx *g, size_t *steps_started) {
@@ -195,6 +223,10 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
            (p->min == 0 || obs->deflate_offer == p->min);
   case WS_PRED_NO_DEFLATE:
     return obs->upgraded && !obs->deflate;
+  case WS_PRED_OFFERED:
+    return offers(obs, p);
+  case WS_PRED_NOT_OFFERED:
+    return !offers(obs, p);
   }
   return false;
 }
@@ -496,6 +528,27 @@ static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
   out->reason_code = strdup(code);
 }
 
+/* As the server, the case starts once the client's request is in and
+ * valid: a client that never sent one, or sent one the harness had to
+ * refuse, never got the case (the request is for other checks to grade). */
+static bool client_request_gate(const ws_observation *obs, ws_case_result *out,
+                                ws_buf *reason) {
+  if (obs->upgraded)
+    return false;
+  if (!obs->response_complete) {
+    set(out, WS_VERDICT_ERROR, "target-unavailable");
+    ws_buf_puts(reason, "no complete opening request from the client: the "
+                        "case could not be run");
+    return true;
+  }
+  set(out, WS_VERDICT_ERROR, "client-request-invalid");
+  ws_buf_printf(reason,
+                "the client's opening request is invalid (%s): the harness "
+                "refused it and the case could not be run",
+                ws_error_message(obs->upgrade_error));
+  return true;
+}
+
 /* The case never reached its subject: the connection could not be made, or
  * the opening handshake (only the way in for this case) never completed.
  * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
@@ -510,6 +563,8 @@ static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
     ws_buf_puts(reason, obs->harness_error);
     return true;
   }
+  if (obs->harness_server)
+    return client_request_gate(obs, out, reason);
   if (g->c->about_handshake || obs->upgraded)
     return false;
   if (!obs->response_complete) {

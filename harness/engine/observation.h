@@ -64,7 +64,12 @@ typedef struct ws_wire_entry {
 } ws_wire_entry;
 
 typedef struct ws_observation {
-  /* Opening handshake. */
+  /* Opening handshake. As the server (harness_server) the peer's message
+   * is its request: response_complete, headers and upgrade_error are the
+   * request's, and upgraded means it was valid and answered as the case
+   * says. */
+  bool harness_server;    /* the harness played the server: a client is
+                             tested */
   bool response_complete; /* a full HTTP response header block arrived */
   int status;
   size_t header_count;
