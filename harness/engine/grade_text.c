@@ -617,7 +617,16 @@ void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b) {
     ws_buf_printf(b, "harness error: %s", obs->harness_error);
     return;
   }
-  if (!obs->response_complete) {
+  if (obs->harness_server) {
+    /* As the server the HTTP message read was the client's request. */
+    if (!obs->response_complete)
+      ws_buf_puts(b, "no complete request from the client");
+    else if (obs->upgraded)
+      ws_buf_puts(b, "valid request answered");
+    else
+      ws_buf_printf(b, "request refused (%s)",
+                    ws_error_message(obs->upgrade_error));
+  } else if (!obs->response_complete) {
     ws_buf_puts(b, "no complete HTTP response");
   } else {
     ws_buf_printf(b, "status %d", obs->status);

@@ -203,6 +203,9 @@ Test(session_chs, a_client_that_ignores_the_answer_fails_every_negative_case) {
                          c->id, g.result.reason);
       cr_assert_not_null(strstr(g.result.reason, "MUST"), "%s: %s", c->id,
                          g.result.reason);
+      static const char observed[] = "valid request answered; 1 message";
+      cr_assert_eq(strncmp(g.result.observed, observed, sizeof observed - 1), 0,
+                   "%s: %s", c->id, g.result.observed);
     }
     graded_free(&g);
   }
@@ -268,6 +271,10 @@ Test(session_chs,
     against_conformant_client(c, rows[i].protocols, rows[i].extensions, &g);
     cr_assert_eq(g.result.verdict, WS_VERDICT_UNIMPLEMENTED, "%s row %zu: %s",
                  c->id, i, g.result.reason);
+    /* The client did what a pass asks (it could not be asked more): the
+     * reason is the case's, with no "what missed the pass line". */
+    cr_assert_null(strstr(g.result.reason, "(the pass condition"), "%s: %s",
+                   c->id, g.result.reason);
     graded_free(&g);
   }
 }
@@ -283,6 +290,8 @@ Test(session_chs, an_invalid_request_is_an_error_not_a_pass) {
   cr_assert_eq(g.result.verdict, WS_VERDICT_ERROR, "%s", g.result.reason);
   cr_assert_str_eq(g.result.reason_code, "client-request-invalid");
   cr_assert_eq(strncmp((char *)sc.got, "HTTP/1.1 400 ", 13), 0);
+  cr_assert_not_null(strstr(g.result.observed, "request refused ("), "%s",
+                     g.result.observed);
   graded_free(&g);
   script silent = {.bytes = (const uint8_t *)"", .len = 0, .close_after = true};
   p = script_peer(&silent);
