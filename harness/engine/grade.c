@@ -531,32 +531,46 @@ static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
   out->reason_code = strdup(code);
 }
 
-/* As the server, the case starts once the client's request is in and
- * valid: a client that never sent one, or sent one the harness had to
- * refuse, never got the case (the request is for other checks to grade). */
-static bool client_request_gate(const ws_observation *obs, ws_case_result *out,
-                                ws_buf *reason) {
-  if (obs->upgraded)
-    return false;
-  if (!obs->response_complete) {
-    set(out, WS_VERDICT_ERROR, "target-unavailable");
-    ws_buf_puts(reason, "no complete opening request from the client: the "
-                        "case could not be run");
-    return true;
-  }
-  set(out, WS_VERDICT_ERROR, "client-request-invalid");
-  ws_buf_printf(reason,
-                "the client's opening request is invalid (%s): the harness "
-                "refused it and the case could not be run",
-                ws_error_message(obs->upgrade_error));
-  return true;
-}
-
 /* The case never reached its subject: the connection could not be made, or
  * the opening handshake (only the way in for this case) never completed.
  * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
  * server answered with a 101 that breaks RFC 6455, which is a failure of
  * its own. True when it decided the verdict. */
+/* As the server, a case's own `handshake` or `response` step says what the
+ * harness answers, not what it asks: the client's request is only the way
+ * in, and the case starts once it is in and valid. */
+static bool about_the_handshake(const ws_grade_ctx *g) {
+  if (g->obs->role == WS_ROLE_SERVER)
+    return false;
+  return g->c->about_handshake;
+}
+
+/* The server side of the gate: the client's opening request never came
+ * whole (error), or broke a rule of RFC 6455 4.1 and was refused (fail:
+ * a client MUST), or only one of the harness's limits (error). */
+static bool request_gate(const ws_observation *obs, ws_case_result *out,
+                         ws_buf *reason) {
+  if (!obs->response_complete && !obs->upgrade_error) {
+    set(out, WS_VERDICT_ERROR, "target-unavailable");
+    ws_buf_puts(reason, "the client sent no complete opening request: the "
+                        "case could not be run");
+    return true;
+  }
+  const char *rfc = ws_error_rfc(obs->upgrade_error);
+  if (!*rfc) {
+    set(out, WS_VERDICT_ERROR, "handshake-refused");
+    ws_buf_printf(reason,
+                  "the client's opening request was refused (%s): the case "
+                  "could not be run",
+                  ws_error_message(obs->upgrade_error));
+    return true;
+  }
+  set(out, WS_VERDICT_FAIL, "handshake-invalid");
+  ws_buf_printf(reason, "the client's opening request is invalid: %s (%s)",
+                ws_error_message(obs->upgrade_error), rfc);
+  return true;
+}
+
 static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
                            ws_buf *reason) {
   const ws_observation *obs = g->obs;
@@ -566,10 +580,10 @@ static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
     ws_buf_puts(reason, obs->harness_error);
     return true;
   }
-  if (obs->harness_server)
-    return client_request_gate(obs, out, reason);
-  if (g->c->about_handshake || obs->upgraded)
+  if (about_the_handshake(g) || obs->upgraded)
     return false;
+  if (obs->role == WS_ROLE_SERVER)
+    return request_gate(obs, out, reason);
   if (!obs->response_complete) {
     set(out, WS_VERDICT_ERROR, "target-unavailable");
     if (obs->peer_closed_tcp)

@@ -617,14 +617,14 @@ void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b) {
     ws_buf_printf(b, "harness error: %s", obs->harness_error);
     return;
   }
-  if (obs->harness_server) {
-    /* As the server the HTTP message read was the client's request. */
+  if (obs->role == WS_ROLE_SERVER) {
+    /* As the server, the HTTP message read is the client's request. */
     if (!obs->response_complete)
-      ws_buf_puts(b, "no complete request from the client");
+      ws_buf_puts(b, "no complete opening request");
     else if (obs->upgraded)
-      ws_buf_puts(b, "valid request answered");
+      ws_buf_puts(b, "request answered as the case says");
     else
-      ws_buf_printf(b, "request refused (%s)",
+      ws_buf_printf(b, "request refused: %s",
                     ws_error_message(obs->upgrade_error));
   } else if (!obs->response_complete) {
     ws_buf_puts(b, "no complete HTTP response");

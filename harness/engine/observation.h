@@ -4,6 +4,7 @@
 #ifndef WS_HARNESS_OBSERVATION_H
 #define WS_HARNESS_OBSERVATION_H
 
+#include "case/case.h"
 #include "codec/pmd.h"
 
 #include <stdbool.h>
@@ -64,12 +65,11 @@ typedef struct ws_wire_entry {
 } ws_wire_entry;
 
 typedef struct ws_observation {
-  /* Opening handshake. As the server (harness_server) the peer's message
-   * is its request: response_complete, headers and upgrade_error are the
-   * request's, and upgraded means it was valid and answered as the case
-   * says. */
-  bool harness_server;    /* the harness played the server: a client is
-                             tested */
+  /* The side the harness played (the session sets it): as the server, the
+   * HTTP message read is the client's request (response_complete, status
+   * 0 and headers are the request's) and the peer is the client. */
+  enum ws_role role;
+  /* Opening handshake. */
   bool response_complete; /* a full HTTP response header block arrived */
   int status;
   size_t header_count;

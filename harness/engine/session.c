@@ -88,11 +88,11 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
   s->opts = *opts;
   s->obs = obs;
   s->role = opts->role;
+  obs->role = opts->role;
   s->scale = effective_scale(opts->timeout_scale);
   s->t0 = s->now = now_us;
   s->deadline = s->t0 + case_deadline_us(s);
   s->obs->stream_expected = ws_case_stream_messages(c, opts->profile);
-  s->obs->harness_server = opts->role == WS_ROLE_SERVER;
   /* Every key derives from (seed, case id), whatever thread or order runs
    * the case: the same seed sends the same bytes. */
   ws_case_keys_init(&s->keys, opts->seed, c->id, s->key);

@@ -225,7 +225,7 @@ static ws_case_result grade_on_request(const char *expect_text,
   const ws_case *c = ok_server(text);
   ws_observation obs;
   ws_observation_init(&obs);
-  obs.harness_server = true;
+  obs.role = WS_ROLE_SERVER;
   obs.response_complete = true;
   obs.upgraded = true;
   if (extensions)

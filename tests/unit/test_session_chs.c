@@ -203,7 +203,8 @@ Test(session_chs, a_client_that_ignores_the_answer_fails_every_negative_case) {
                          c->id, g.result.reason);
       cr_assert_not_null(strstr(g.result.reason, "MUST"), "%s: %s", c->id,
                          g.result.reason);
-      static const char observed[] = "valid request answered; 1 message";
+      static const char observed[] =
+          "request answered as the case says; 1 message";
       cr_assert_eq(strncmp(g.result.observed, observed, sizeof observed - 1), 0,
                    "%s: %s", c->id, g.result.observed);
     }
@@ -280,17 +281,20 @@ Test(session_chs,
 }
 
 /* The harness refuses an invalid request: the case's answer was never sent,
- * so the case says nothing about the client's handshake checks. */
-Test(session_chs, an_invalid_request_is_an_error_not_a_pass) {
+ * so a client that then drops is no pass. The request broke RFC 6455 4.1,
+ * a client MUST: fail, for that. */
+Test(session_chs, an_invalid_request_fails_and_never_passes) {
   static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   script sc = {.bytes = (const uint8_t *)req, .len = sizeof req - 1};
   peer p = script_peer(&sc);
   graded g;
   against_peer(chs(1), &p, &g);
-  cr_assert_eq(g.result.verdict, WS_VERDICT_ERROR, "%s", g.result.reason);
-  cr_assert_str_eq(g.result.reason_code, "client-request-invalid");
+  cr_assert_eq(g.result.verdict, WS_VERDICT_FAIL, "%s", g.result.reason);
+  cr_assert_str_eq(g.result.reason_code, "handshake-invalid");
+  cr_assert_not_null(strstr(g.result.reason, "opening request is invalid"),
+                     "%s", g.result.reason);
   cr_assert_eq(strncmp((char *)sc.got, "HTTP/1.1 400 ", 13), 0);
-  cr_assert_not_null(strstr(g.result.observed, "request refused ("), "%s",
+  cr_assert_not_null(strstr(g.result.observed, "request refused: "), "%s",
                      g.result.observed);
   graded_free(&g);
   script silent = {.bytes = (const uint8_t *)"", .len = 0, .close_after = true};
