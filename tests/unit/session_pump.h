@@ -158,12 +158,17 @@ typedef struct proceeding {
   bool in_frames;         /* the header block was read */
   uint8_t out[8192];      /* echoes waiting to be written */
   size_t out_len, out_sent;
-  bool closing; /* it answered a close: TCP goes once that is out */
+  bool closing;   /* it answered a close: TCP goes once that is out */
+  uint8_t frames; /* frames sent so far: each gets its own key */
 } proceeding;
 
 static inline void proceeding_queue(proceeding *c, uint8_t b0,
                                     const uint8_t *payload, size_t len) {
-  static const uint8_t key[4] = {0x5a, 0x17, 0xc3, 0x9e};
+  /* A fresh key per frame (RFC 6455 5.3): what is wrong with this client
+   * is its handshake, nothing else. */
+  c->frames++;
+  const uint8_t key[4] = {0x5a, (uint8_t)(0x17 + c->frames), 0xc3,
+                          (uint8_t)(0x9e ^ c->frames)};
   cr_assert_leq(c->out_len + 6 + len, sizeof c->out);
   uint8_t *o = c->out + c->out_len;
   o[0] = b0;
