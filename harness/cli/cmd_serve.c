@@ -179,8 +179,13 @@ static int exec_case(serve_cmd *x, size_t index) {
   x->exec_index = index;
   x->exec_obs = NULL;
   pthread_mutex_unlock(&x->lock);
+  /* The case deadline grows with the profile's stream messages, as the
+   * session's does. */
+  uint64_t plain = ws_case_stream_messages(c, WS_PROFILE_DEFAULT);
+  uint64_t chosen = ws_case_stream_messages(c, o->profile);
+  double ratio = plain > 0 && chosen > plain ? (double)chosen / plain : 1.0;
   int64_t budget =
-      (int64_t)((c->timeout_ms + EXEC_SLACK_MS) * o->timeout_scale);
+      (int64_t)((c->timeout_ms * ratio + EXEC_SLACK_MS) * o->timeout_scale);
   ws_exec_client_result client;
   if (ws_exec_client_run(o->exec, url, ws_now_ms() + budget, &client, err,
                          sizeof err) != 0) {

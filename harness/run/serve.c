@@ -36,7 +36,8 @@ struct ws_serve {
   int max_connections;
   pthread_mutex_t lock; /* active */
   pthread_cond_t idle;
-  int active;
+  int active;   /* connection threads */
+  int refusing; /* threads answering 503 */
 };
 
 typedef struct conn {
@@ -111,7 +112,7 @@ void ws_serve_close(ws_serve *s) {
   /* Connection threads still running keep using the lock: it is left
    * alive with the struct when any are (ws_serve_run's count). */
   pthread_mutex_lock(&s->lock);
-  bool busy = s->active > 0;
+  bool busy = s->active + s->refusing > 0;
   pthread_mutex_unlock(&s->lock);
   if (busy)
     return;
@@ -352,17 +353,46 @@ static void *conn_main(void *arg) {
   return NULL;
 }
 
-/* Past the connection bound: a 503 written at once (a fresh socket takes a
- * short answer without blocking), then the socket is closed. */
-static void refuse_busy(int fd) {
-  static const char busy[] =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-      "Content-Length: 44\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
-      "wsprobe serve: too many connections at once\n";
-  ssize_t ignored =
-      send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-  (void)ignored;
-  close(fd);
+/* Past the connection bound, a few more connections are read and answered
+ * 503 by threads of their own (an answer written before the request was
+ * read would be lost to the reset a close with unread bytes sends); past
+ * those, the socket is closed at once. */
+#define REFUSING_MAX 8
+
+static void *refuse_main(void *arg) {
+  conn *c = arg;
+  ws_serve *s = c->s;
+  ws_transport *t = NULL;
+  if (!s->o->tls && ws_tcp_adopt(c->fd, &t) == 0) {
+    serve_request *r = calloc(1, sizeof *r);
+    int status;
+    if (r) {
+      (void)serve_read_request(t, r, scaled(s, ANSWER_MS / 5), &status);
+      serve_request_free(r);
+      free(r);
+    }
+    refuse(s, t, 503, "too many connections at once; try again");
+    ws_transport_close(t);
+  } else if (s->o->tls) {
+    close(c->fd); /* no TLS handshake spent on a refusal */
+  }
+  free(c);
+  pthread_mutex_lock(&s->lock);
+  s->refusing--;
+  pthread_cond_broadcast(&s->idle);
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+/* A detached thread running fn(c); false when none could start. */
+static bool spawn(void *(*fn)(void *), conn *c) {
+  pthread_attr_t attr;
+  pthread_t thread;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  bool started = pthread_create(&thread, &attr, fn, c) == 0;
+  pthread_attr_destroy(&attr);
+  return started;
 }
 
 static void start_connection(ws_serve *s, int fd) {
@@ -370,29 +400,26 @@ static void start_connection(ws_serve *s, int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   pthread_mutex_lock(&s->lock);
   bool room = s->active < s->max_connections;
+  bool refusal = !room && s->refusing < REFUSING_MAX;
   if (room)
     s->active++;
+  else if (refusal)
+    s->refusing++;
   pthread_mutex_unlock(&s->lock);
-  conn *c = room ? malloc(sizeof *c) : NULL;
-  pthread_attr_t attr;
-  pthread_t thread;
-  bool started = false;
+  conn *c = room || refusal ? malloc(sizeof *c) : NULL;
   if (c) {
     *c = (conn){s, fd};
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    started = pthread_create(&thread, &attr, conn_main, c) == 0;
-    pthread_attr_destroy(&attr);
+    if (spawn(room ? conn_main : refuse_main, c))
+      return;
+    free(c);
   }
-  if (started)
-    return;
-  free(c);
-  if (room) {
-    pthread_mutex_lock(&s->lock);
+  pthread_mutex_lock(&s->lock);
+  if (room)
     s->active--;
-    pthread_mutex_unlock(&s->lock);
-  }
-  refuse_busy(fd);
+  else if (refusal)
+    s->refusing--;
+  pthread_mutex_unlock(&s->lock);
+  close(fd);
 }
 
 size_t ws_serve_run(ws_serve *s, int drain_ms) {
@@ -409,7 +436,7 @@ size_t ws_serve_run(ws_serve *s, int drain_ms) {
   }
   int64_t until = ws_now_ms() + drain_ms;
   pthread_mutex_lock(&s->lock);
-  while (s->active > 0) {
+  while (s->active + s->refusing > 0) {
     int64_t left = until - ws_now_ms();
     if (left <= 0)
       break;
@@ -423,7 +450,7 @@ size_t ws_serve_run(ws_serve *s, int drain_ms) {
     }
     pthread_cond_timedwait(&s->idle, &s->lock, &ts);
   }
-  size_t left = (size_t)s->active;
+  size_t left = (size_t)(s->active + s->refusing);
   pthread_mutex_unlock(&s->lock);
   return left;
 }

@@ -318,6 +318,21 @@ def test_refusals_are_clear_and_bounded(serve):
     assert s.stop() == 0
 
 
+def test_connections_past_the_bound_get_503(serve):
+    s = serve("--max-connections", "1")
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as held:
+        held.sendall(b"GET /getCaseCount HTTP/1.1\r\n")  # the head never ends
+        time.sleep(0.3)
+        status, body = http_get(s.port, "/")
+        assert status == 503 and "too many connections" in body
+    # Once the held one is gone (its deadline, or our close), serving goes on.
+    deadline = time.monotonic() + 20
+    while http_get(s.port, "/")[0] != 200:
+        assert time.monotonic() < deadline, "the bound was never released"
+        time.sleep(0.2)
+    assert s.stop() == 0
+
+
 def test_get_root_serves_the_self_contained_driver_page(serve):
     s = serve()
     status, page = http_get(s.port, "/")
