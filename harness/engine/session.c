@@ -64,8 +64,19 @@ static int size_budget(ws_session *s, size_t *largest) {
   return 0;
 }
 
+/* The case's own pauses: the time they take is the harness's, not the
+ * peer's, so it is added to the deadline (unscaled, as the pauses are). */
+static int64_t pauses_us(const ws_case *c) {
+  int64_t total = 0;
+  for (size_t i = 0; i < c->step_count; i++)
+    if (c->steps[i].kind == WS_STEP_WAIT)
+      total += (int64_t)c->steps[i].number * 1000;
+  return total;
+}
+
 /* The case deadline: its timeout (scaled), longer by the ratio of streamed
- * messages when the full profile sends more of them than the default. */
+ * messages when the full profile sends more of them than the default, plus
+ * the case's pauses. */
 static int64_t case_deadline_us(const ws_session *s) {
   const ws_case *c = s->c;
   uint32_t timeout = c->timeout_ms ? c->timeout_ms : WS_CASE_DEFAULT_TIMEOUT_MS;
@@ -74,7 +85,7 @@ static int64_t case_deadline_us(const ws_session *s) {
   uint64_t now = ws_case_stream_messages(c, s->opts.profile);
   if (base > 0 && now > base)
     us *= (double)now / (double)base;
-  return (int64_t)us;
+  return (int64_t)us + pauses_us(c);
 }
 
 ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,

@@ -135,6 +135,27 @@ Test(session, a_silent_peer_ends_the_case_at_its_deadline) {
   ws_observation_free(&obs);
 }
 
+Test(session, the_cases_own_pauses_extend_its_deadline) {
+  tcase t;
+  tc_init(&t, "s.pauses", 1500);
+  tc_wait(&t, 300);
+  tc_wait(&t, 200);
+  tc_text(&t, "x")->echo = true;
+  ws_observation obs;
+  ws_observation_init(&obs);
+  ws_session_opts o = client_opts();
+  o.timeout_scale = 2.0;
+  ws_session *s = ws_session_new(&t.c, &o, &obs, T0);
+  script sc = {0};
+  peer p = script_peer(&sc);
+  pump_stats st = pump(s, &p, false);
+  cr_assert_eq(st.end, T0 + (3000 + 500) * 1000,
+               "deadline = timeout * scale + pauses: %lld",
+               (long long)(st.end - T0));
+  ws_session_free(s);
+  ws_observation_free(&obs);
+}
+
 /* A valid 101 for the session's key, then `tail`. */
 static size_t response_then(const tcase *t, const uint8_t *tail,
                             size_t tail_len, uint8_t *out, size_t cap) {
