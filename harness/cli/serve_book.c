@@ -196,12 +196,16 @@ static int write_agent(serve_book *b, serve_agent *a, char *err, size_t cap) {
 
 int serve_book_write(serve_book *b, const char *agent, char *err, size_t cap) {
   pthread_mutex_lock(&b->lock);
-  serve_agent *a = find(b, agent);
-  int rc = -1;
-  if (!a)
+  int rc = 0;
+  for (size_t i = 0; !agent && rc == 0 && i < b->agent_count; i++)
+    rc = write_agent(b, &b->agents[i], err, cap);
+  serve_agent *a = agent ? find(b, agent) : NULL;
+  if (agent && !a) {
     snprintf(err, cap, "agent '%s' has no results", agent);
-  else
+    rc = -1;
+  } else if (a) {
     rc = write_agent(b, a, err, cap);
+  }
   pthread_mutex_unlock(&b->lock);
   return rc;
 }

@@ -53,8 +53,8 @@ void serve_book_record(serve_book *b, const char *agent, size_t index,
 int serve_book_status(serve_book *b, const char *agent, size_t index, char *out,
                       size_t cap);
 
-/* Writes agent's reports to OUT/<agent dir>/. 0, or -1 with err (an agent
- * without results is an error too). */
+/* Writes agent's reports to OUT/<agent dir>/ (every agent's when agent is
+ * NULL). 0, or -1 with err (an agent without results is an error too). */
 int serve_book_write(serve_book *b, const char *agent, char *err, size_t cap);
 
 /* At exit: every agent's reports, then no more results are taken. Returns

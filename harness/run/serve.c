@@ -281,8 +281,13 @@ static void route(ws_serve *s, ws_transport *t, serve_request *r) {
   char text[256];
   bool needs_case =
       strcmp(path, "/getCaseCount") != 0 && strcmp(path, "/updateReports") != 0;
-  bool needs_agent =
-      strcmp(path, "/getCaseCount") != 0 && strcmp(path, "/getCaseInfo") != 0;
+  /* updateReports without an agent updates every agent's, as Autobahn's
+   * older servers did. */
+  bool every_agent =
+      strcmp(path, "/updateReports") == 0 &&
+      serve_query_get(r->query, "agent", agent, sizeof agent) == 0;
+  bool needs_agent = strcmp(path, "/getCaseCount") != 0 &&
+                     strcmp(path, "/getCaseInfo") != 0 && !every_agent;
   if ((needs_case && find_case(s, t, r, &index) != 0) ||
       (needs_agent && find_agent(s, t, r, agent, sizeof agent) != 0))
     return;
@@ -306,7 +311,8 @@ static void route(ws_serve *s, ws_transport *t, serve_request *r) {
     serve_ws_say_and_close(t, text, deadline);
   } else {
     char err[512];
-    if (o->hooks.update_reports(o->hooks.ctx, agent, err, sizeof err) != 0)
+    if (o->hooks.update_reports(o->hooks.ctx, every_agent ? NULL : agent, err,
+                                sizeof err) != 0)
       fprintf(stderr, "wsprobe: serve: updateReports: %s\n", err);
     serve_ws_say_and_close(t, NULL, scaled(s, ANSWER_MS));
   }

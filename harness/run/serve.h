@@ -8,6 +8,7 @@
  *   /getCaseInfo?case=N            {"id": ..., "description": ...}
  *   /getCaseStatus?case=N&agent=A  {"behavior": "OK"} (Autobahn's words)
  *   /updateReports?agent=A         writes that agent's reports, then closes
+ *                                  (no agent: every agent's)
  *
  * Every one is a WebSocket upgrade; after the message the server closes
  * (1000). GET / without an upgrade serves the browser driver page the
@@ -53,7 +54,8 @@ typedef struct ws_serve_hooks {
    * "NON-STRICT", ...) into out; 0, or -1 when the agent has none. */
   int (*case_status)(void *ctx, const char *agent, size_t index, char *out,
                      size_t cap);
-  /* Writes agent's reports. 0, or -1 with a reason in err. */
+  /* Writes agent's reports (every agent's when agent is NULL). 0, or -1
+   * with a reason in err. */
   int (*update_reports)(void *ctx, const char *agent, char *err, size_t cap);
 } ws_serve_hooks;
 

@@ -260,6 +260,10 @@ def test_status_and_update_reports(serve, cases_dir, tmp_path):
     assert [c["id"] for c in results["cases"]] == [listed_ids("--cases-dir", cases_dir)[0]]
     assert results["cases"][0]["verdict"] == "pass" and results["agent"] == "py"
     ET.parse(d / "junit.xml")
+    # Without an agent, every agent's reports (Autobahn's older servers).
+    (d / "results.json").unlink()
+    assert ws_get(s.port, "/updateReports") == (101, [])
+    assert (d / "results.json").exists()
     assert "<html" in (d / "index.html").read_text()
     assert "pass" in (d / "summary.md").read_text()
     assert s.stop() == 0
