@@ -143,7 +143,18 @@
   X(WS_E_PMD_INVALID_OFFER_ACCEPTED, 0, 0, "RFC 7692 7",                       \
     "response accepts a permessage-deflate offer that had to be declined")     \
   X(WS_E_PMD_REPEATED, 0, 0, "RFC 7692 5",                                     \
-    "response accepts permessage-deflate more than once")
+    "response accepts permessage-deflate more than once")                      \
+  /* Masking keys, RFC 6455 5.3: "The masking key MUST be derived from a       \
+   * strong source of entropy", a fresh one for each frame, so that the        \
+   * server-bound bytes cannot be predicted. A receiver cannot tell a          \
+   * weak source from bad luck and is asked to fail on neither (no close       \
+   * code); the harness playing the server records them against the client.    \
+   * A zero key leaves the payload as it is; a key seen on one of the last     \
+   * few frames of the connection is not fresh. */                             \
+  X(WS_E_MASK_KEY_ZERO, 0, 0, "RFC 6455 5.3",                                  \
+    "client frame masked with the all-zero key (the payload goes unmasked)")   \
+  X(WS_E_MASK_KEY_REUSED, 0, 0, "RFC 6455 5.3",                                \
+    "client frame masked with a key it already used on this connection")
 
 enum ws_error {
   WS_OK = 0,

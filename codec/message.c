@@ -503,6 +503,8 @@ static int handle_frame(ws_message_reader *r, const ws_frame_event *fev,
     rc = violation(r, fev->violation);
     break;
   case WS_FRAME_HEADER:
+    if (r->config.on_frame_header)
+      r->config.on_frame_header(r->config.on_frame_header_ctx, fev->header);
     rc = on_header(r, fev->header);
     break;
   case WS_FRAME_PAYLOAD:

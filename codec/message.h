@@ -50,6 +50,12 @@ typedef struct ws_message_config {
    * or a control frame (RFC 7692 6.1: WS_E_RSV1_ON_CONTINUATION,
    * WS_E_RSV1_ON_CONTROL, 1002). */
   bool permessage_deflate;
+  /* Also added later (NULL: nothing happens): called with every frame's
+   * header as soon as it is decoded, before its payload, for a caller that
+   * looks at what the message events do not carry (the harness playing the
+   * server checks the client's masking keys). */
+  void (*on_frame_header)(void *ctx, const ws_frame_header *header);
+  void *on_frame_header_ctx;
 } ws_message_config;
 
 enum ws_message_event_type {

@@ -496,6 +496,42 @@ static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
   out->reason_code = strdup(code);
 }
 
+/* As the server, a `both` case's own `handshake` step says what the harness
+ * answers, not what it asks: the client's request is only the way in. */
+static bool about_the_handshake(const ws_grade_ctx *g) {
+  if (g->obs->role == WS_ROLE_SERVER && g->c->roles == WS_ROLES_BOTH)
+    return false;
+  return g->c->about_handshake;
+}
+
+/* The server side of the gate: the client's opening request never came
+ * whole (error), or broke a rule of RFC 6455 4.1 and was refused (fail:
+ * a client MUST), or only one of the harness's limits (error). */
+static bool request_gate(const ws_observation *obs, ws_case_result *out,
+                         ws_buf *reason) {
+  if (!obs->response_complete && !obs->upgrade_error) {
+    set(out, WS_VERDICT_ERROR, "target-unavailable");
+    ws_buf_puts(reason, "the client sent no complete opening request: the "
+                        "case could not be run");
+    return true;
+  }
+  const char *rfc = ws_error_rfc(obs->upgrade_error);
+  if (!*rfc) {
+    set(out, WS_VERDICT_ERROR, "handshake-refused");
+    ws_buf_printf(reason,
+                  "the client's opening request was refused (%s): the case "
+                  "could not be run",
+                  ws_error_message(obs->upgrade_error));
+    return true;
+  }
+  set(out, WS_VERDICT_FAIL, "handshake-invalid");
+  ws_buf_printf(reason,
+                "the client's opening request is invalid: %s (RFC 6455 "
+                "4.1 asks a client for a valid request; the check: %s)",
+                ws_error_message(obs->upgrade_error), rfc);
+  return true;
+}
+
 /* The case never reached its subject: the connection could not be made, or
  * the opening handshake (only the way in for this case) never completed.
  * Evidence first (PROTOCOL.md 0): that is `error`, never fail, unless the
@@ -510,8 +546,10 @@ static bool handshake_gate(const ws_grade_ctx *g, ws_case_result *out,
     ws_buf_puts(reason, obs->harness_error);
     return true;
   }
-  if (g->c->about_handshake || obs->upgraded)
+  if (about_the_handshake(g) || obs->upgraded)
     return false;
+  if (obs->role == WS_ROLE_SERVER)
+    return request_gate(obs, out, reason);
   if (!obs->response_complete) {
     set(out, WS_VERDICT_ERROR, "target-unavailable");
     if (obs->peer_closed_tcp)
@@ -574,8 +612,11 @@ static void set_verdict(const ws_grade_ctx *g, ws_case_result *out,
   }
   const ws_outcome *matched = set_verdict_by_lines(g, out, reason);
   name_the_rule(g, matched, out, reason);
-  if (out->verdict == WS_VERDICT_PASS && obs->closing_handshake &&
-      !obs->peer_closed_first) {
+  /* Only the server is asked to close TCP first: as the server the harness
+   * does, and a client "MAY close the connection at any time after sending
+   * and receiving a Close message" (RFC 6455 7.1.1). */
+  if (out->verdict == WS_VERDICT_PASS && obs->role == WS_ROLE_CLIENT &&
+      obs->closing_handshake && !obs->peer_closed_first) {
     out->verdict = WS_VERDICT_NON_STRICT;
     free(out->reason_code);
     out->reason_code = strdup("tcp-close-order");

@@ -394,7 +394,7 @@ static void deflate_fact(const ws_observation *obs, ws_explanation *out) {
     ws_buf_puts(&out->fact, "the connection was not upgraded");
   } else if (!obs->deflate) {
     out->code = "deflate-declined";
-    ws_buf_puts(&out->fact, "the server declined permessage-deflate");
+    ws_buf_puts(&out->fact, "permessage-deflate was not agreed");
   } else {
     out->code = "deflate-accepted";
     ws_buf_printf(&out->fact,
@@ -456,9 +456,12 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
+    /* As the server the harness cannot open a connection to its client:
+     * whoever runs it (wsprobe serve) says whether the client lived on. */
     ws_buf_puts(&out->fact,
-                g->obs->alive < 0
-                    ? "the liveness probe did not run"
+                g->obs->alive < 0 ? "the liveness probe did not run"
+                : g->obs->role == WS_ROLE_SERVER
+                    ? "the client under test did not live on after the case"
                     : "the target did not complete a handshake and an echo "
                       "on a new connection after the case");
     break;
@@ -591,7 +594,16 @@ void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b) {
     ws_buf_printf(b, "harness error: %s", obs->harness_error);
     return;
   }
-  if (!obs->response_complete) {
+  if (obs->role == WS_ROLE_SERVER) {
+    /* As the server, the HTTP message read is the client's request. */
+    if (!obs->response_complete)
+      ws_buf_puts(b, "no complete opening request");
+    else if (obs->upgraded)
+      ws_buf_puts(b, "request answered with 101");
+    else
+      ws_buf_printf(b, "request refused: %s",
+                    ws_error_message(obs->upgrade_error));
+  } else if (!obs->response_complete) {
     ws_buf_puts(b, "no complete HTTP response");
   } else {
     ws_buf_printf(b, "status %d", obs->status);

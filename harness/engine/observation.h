@@ -4,6 +4,7 @@
 #ifndef WS_HARNESS_OBSERVATION_H
 #define WS_HARNESS_OBSERVATION_H
 
+#include "case/case.h"
 #include "codec/pmd.h"
 
 #include <stdbool.h>
@@ -64,6 +65,10 @@ typedef struct ws_wire_entry {
 } ws_wire_entry;
 
 typedef struct ws_observation {
+  /* The side the harness played (the session sets it): as the server, the
+   * HTTP message read is the client's request (response_complete, status
+   * 0 and headers are the request's) and the peer is the client. */
+  enum ws_role role;
   /* Opening handshake. */
   bool response_complete; /* a full HTTP response header block arrived */
   int status;
@@ -90,7 +95,8 @@ typedef struct ws_observation {
   bool close_sent;        /* the harness sent a close frame */
   bool closing_handshake; /* close frames went both ways */
   bool peer_closed_first; /* after the closing handshake the peer closed
-                             TCP before the harness did */
+                             TCP before the harness did (as the server, the
+                             harness closes first: RFC 6455 7.1.1) */
   bool deadline_hit;      /* the case deadline passed with the connection
                              still open */
   size_t steps_started;   /* steps started in all */

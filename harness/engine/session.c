@@ -99,6 +99,7 @@ ws_session *ws_session_new(const ws_case *c, const ws_session_opts *opts,
   s->opts = *opts;
   s->obs = obs;
   s->role = opts->role;
+  obs->role = opts->role;
   s->scale = effective_scale(opts->timeout_scale);
   s->t0 = s->now = now_us;
   s->deadline = s->t0 + case_deadline_us(s);
@@ -188,9 +189,9 @@ void ws_session_peer_closed(ws_session *s, int64_t now_us, int err) {
   obs->peer_reset = err != 0;
   obs->tcp_end_t_ms = session_t(s);
   obs->tcp_end_steps_started = s->steps_started;
-  /* The peer's close frame came before its TCP close: it closed first
-   * (RFC 6455 7.1.1: the server should). */
-  obs->peer_closed_first = s->close_received;
+  /* The peer's close frame came before its TCP close, and ours had not
+   * ended TCP yet: it closed first (RFC 6455 7.1.1: the server should). */
+  obs->peer_closed_first = s->close_received && !s->shutdown_done;
   if (err == 0) {
     session_note(s, "peer closed TCP");
   } else {

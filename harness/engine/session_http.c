@@ -182,7 +182,8 @@ static void on_response(ws_session *s) {
 
 /* Server role: the case's `handshake` step, which says what the 101
  * answers (its protocols= is the subprotocol chosen, its extensions= the
- * extensions accepted, as written); NULL when the case has none. */
+ * extensions accepted: as written, or in a `role both` case as
+ * session_pmd_answer.c reads it); NULL when the case has none. */
 const ws_step *session_server_handshake(const ws_session *s) {
   const ws_case *c = s->c;
   size_t first = 0;
@@ -215,6 +216,24 @@ static void server_deflate(ws_session *s, const ws_http_message *request,
   free(offers);
 }
 
+/* The extensions the 101 accepts: the case's `handshake extensions=` as
+ * written, except in a `role both` case, whose extensions= is the client's
+ * offer: then permessage-deflate as session_pmd_answer settles it (in
+ * answer[], WS_PMD_ELEMENT_MAX bytes), or none. */
+static const char *accepted_extensions(ws_session *s,
+                                       const ws_http_message *request,
+                                       const ws_step *hs, char *answer) {
+  if (!hs || !hs->extensions)
+    return NULL;
+  if (s->c->roles != WS_ROLES_BOTH)
+    return hs->extensions;
+  char *offers = joined_values(s, request, "Sec-WebSocket-Extensions");
+  bool ok = !s->fatal && session_pmd_answer(s, offers, hs->extensions, answer,
+                                            WS_PMD_ELEMENT_MAX);
+  free(offers);
+  return ok ? answer : NULL;
+}
+
 /* The server's answer: a 101 (accepting what the case's `handshake` step
  * says, else nothing optional), or the refusal that matches the first
  * problem of the request (its HTTP status). */
@@ -230,11 +249,14 @@ static void answer_request(ws_session *s, int problem) {
       session_oom(s);
       return;
     }
+    char pmd_answer[WS_PMD_ELEMENT_MAX];
+    const char *extensions = accepted_extensions(s, m, hs, pmd_answer);
+    if (s->fatal)
+      return;
     n = ws_hs_build_response(text, sizeof text, accept,
-                             hs ? hs->protocols : NULL,
-                             hs ? hs->extensions : NULL);
+                             hs ? hs->protocols : NULL, extensions);
     if (n >= 0)
-      server_deflate(s, m, hs ? hs->extensions : NULL);
+      server_deflate(s, m, extensions);
   } else {
     n = ws_hs_build_refusal(text, sizeof text, problem);
   }

@@ -20,6 +20,37 @@ static size_t compressed_bound(size_t plain) {
                                               : plain * 4 + (64u << 10);
 }
 
+static void on_violation(ws_session *s, int violation);
+
+/* Server role, RFC 6455 5.3: "The masking key is a 32-bit value chosen at
+ * random by the client ... the client MUST pick a fresh masking key from
+ * the set of allowed 32-bit values" for each frame, unpredictable. The
+ * harness cannot test entropy; it records what no random source does in
+ * practice: the all-zero key (the payload then goes as it is), and a key
+ * equal to one of the client's last SESSION_RECENT_KEYS on this connection
+ * (by chance about 2^-29 per frame). An unmasked frame is the decoder's
+ * violation already. */
+static void check_mask_key(void *ctx, const ws_frame_header *h) {
+  ws_session *s = ctx;
+  if (!h->masked)
+    return;
+  uint32_t key = (uint32_t)h->mask_key[0] << 24 |
+                 (uint32_t)h->mask_key[1] << 16 |
+                 (uint32_t)h->mask_key[2] << 8 | (uint32_t)h->mask_key[3];
+  if (key == 0) {
+    on_violation(s, WS_E_MASK_KEY_ZERO);
+    return;
+  }
+  size_t held = s->recent_key_count < SESSION_RECENT_KEYS ? s->recent_key_count
+                                                          : SESSION_RECENT_KEYS;
+  for (size_t i = 0; i < held; i++)
+    if (s->recent_keys[i] == key) {
+      on_violation(s, WS_E_MASK_KEY_REUSED);
+      break;
+    }
+  s->recent_keys[s->recent_key_count++ % SESSION_RECENT_KEYS] = key;
+}
+
 void session_init_reader(ws_session *s, bool permessage_deflate) {
   /* The peer's frames: a server's must not be masked, a client's must be
    * (RFC 6455 5.1); OBSERVE records its violations and goes on. */
@@ -30,6 +61,10 @@ void session_init_reader(ws_session *s, bool permessage_deflate) {
                                         : s->message_max,
       .max_fragments = UINT32_MAX,
       .permessage_deflate = permessage_deflate};
+  if (s->role == WS_ROLE_SERVER) {
+    mc.on_frame_header = check_mask_key;
+    mc.on_frame_header_ctx = s;
+  }
   ws_message_reader_free(&s->reader);
   ws_message_reader_init(&s->reader, &mc);
 }

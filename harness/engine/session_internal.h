@@ -38,6 +38,8 @@
  * expects back: a peer sending more than it was asked for is graded on
  * counts and prefixes, never on unbounded memory. */
 #define SESSION_EXTRA_KEPT ((size_t)1 << 20)
+/* A client's masking key equal to one of its last this many is a reuse. */
+#define SESSION_RECENT_KEYS 8
 
 enum session_phase {
   PHASE_OPEN,   /* the opening handshake is to be sent or awaited */
@@ -112,6 +114,10 @@ typedef struct ws_session {
 
   /* Receiving. */
   ws_message_reader reader;
+  /* Server role: the client's latest masking keys, for RFC 6455 5.3's
+   * fresh key per frame (session_in.c). */
+  uint32_t recent_keys[SESSION_RECENT_KEYS];
+  size_t recent_key_count; /* keys seen so far (the ring holds the last) */
   size_t kept_bytes;       /* message payload kept in obs so far */
   size_t kept_max;         /* its bound for this case */
   size_t message_max;      /* the longest message (inflated) kept whole */
@@ -214,6 +220,16 @@ int session_pmd_compress(ws_session *s, const uint8_t *data, size_t len);
 int session_pmd_inflate(ws_session *s, const ws_message_event *m,
                         const uint8_t **data, size_t *len, uint64_t *full_len);
 void session_pmd_free(ws_session *s);
+
+/* ---- session_pmd_answer.c ---- */
+
+/* Server role, a `role both` case: the permessage-deflate element the 101
+ * answers the client's offers (offers_value: the request's
+ * Sec-WebSocket-Extensions, or NULL) with, from the case's `handshake
+ * extensions=` (params_value). True with it in out[0..cap); false when the
+ * 101 names none (noted in the wire log). */
+bool session_pmd_answer(ws_session *s, const char *offers_value,
+                        const char *params_value, char *out, size_t cap);
 
 /* ---- session_stream.c ---- */
 

@@ -177,7 +177,8 @@ static inline pump_stats pump_stalling(ws_session *s, peer *p, bool bytewise,
     else if (stall_after && n > stall_after - taken)
       n = stall_after - taken;
     if (n > 0 && !shut) {
-      size_t k = bytewise ? 1 : n;
+      /* A partial write, as a socket may take: at most buf's size. */
+      size_t k = bytewise ? 1 : (n < sizeof buf ? n : sizeof buf);
       taken += k;
       memcpy(buf, out, k);
       ws_session_wrote(s, now, k);
