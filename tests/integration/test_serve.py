@@ -46,9 +46,9 @@ LISTEN = re.compile(r"^wsprobe serve: listening on (?P<scheme>wss?)://127\.0\.0\
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
 CATALOGUE_TIMEOUT = 600.0  # a whole client catalogue, one case after another
-# A few case files of each kind: echoes at the length edges, pings, close codes.
-ROLE_BOTH_SOURCES = ["framing/1.1-text-lengths.case", "pings/2.1-ping-payloads.case",
-                     "close/7.7-valid-codes.case"]
+# A small catalogue for the protocol tests: echoes at the length edges, a
+# ping, valid close codes, and a case of our own (--case-file).
+SMALL = "1.1,2.1,7.7,serve.1"
 
 
 class Serve:
@@ -106,23 +106,41 @@ class Serve:
 
 
 @pytest.fixture(scope="module")
-def cases_dir(tmp_path_factory) -> Path:
-    """Some cases of cases/, marked `role both` so the server side plays them."""
-    d = tmp_path_factory.mktemp("role-both")
-    for rel in ROLE_BOTH_SOURCES:
-        text = (ROOT / "cases" / rel).read_text()
-        text, n = re.subn(r"^(level\s+\S+)$", r"\1\nrole        both", text, flags=re.M)
-        assert n >= 1, rel
-        (d / Path(rel).name).write_text(text)
-    return d
+def case_file(tmp_path_factory) -> Path:
+    """A case of our own (`--case-file`), which the server side plays."""
+    f = tmp_path_factory.mktemp("cases") / "serve-own.case"
+    f.write_text("""<info>
+id          serve.1
+title       A binary message of our own is echoed
+area        framing
+rfc         6455#5.6
+level       MUST
+role        both
+</info>
+<send>
+binary hex"00 ff 10" echo
+close 1000
+</send>
+<expect>
+pass        echo & close 1000
+fail        otherwise
+</expect>
+""")
+    return f
+
+
+@pytest.fixture(scope="module")
+def selection(case_file) -> list[str]:
+    """The options that pick the small catalogue these tests serve."""
+    return ["--case-file", str(case_file), "--cases", SMALL]
 
 
 @pytest.fixture
-def serve(tmp_path, cases_dir):
+def serve(tmp_path, selection):
     started = []
 
     def start(*args, out: Path | None = None):
-        s = Serve(out or tmp_path / f"out{len(started)}", "--cases-dir", cases_dir, *args)
+        s = Serve(out or tmp_path / f"out{len(started)}", *selection, *args)
         started.append(s)
         return s
     yield start
@@ -137,7 +155,7 @@ def wsprobe(*args, timeout: float = 60.0) -> subprocess.CompletedProcess:
 
 
 def listed_ids(*args) -> list[str]:
-    p = wsprobe("list", "--role", "server", *args)
+    p = wsprobe("list", "--role", "server", *map(str, args))
     assert p.returncode == 0, p.stderr
     return [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
 
@@ -221,9 +239,9 @@ def python_client(*args, timeout: float = CATALOGUE_TIMEOUT, env=None):
 # ---------------------------------------------------------------------------
 # The URL protocol
 
-def test_case_count_is_the_server_side_catalogue(serve, cases_dir):
+def test_case_count_is_the_server_side_catalogue(serve, case_file):
     s = serve()
-    ids = listed_ids("--cases-dir", cases_dir)
+    ids = listed_ids("--case-file", case_file, SMALL)
     assert s.count == len(ids) > 0
     status, messages = ws_get(s.port, "/getCaseCount")
     assert (status, messages) == (101, [str(len(ids))])
@@ -231,9 +249,9 @@ def test_case_count_is_the_server_side_catalogue(serve, cases_dir):
     assert "no client ran a case" in s.output()
 
 
-def test_case_info_names_the_case_in_catalogue_order(serve, cases_dir):
+def test_case_info_names_the_case_in_catalogue_order(serve, case_file):
     s = serve()
-    ids = listed_ids("--cases-dir", cases_dir)
+    ids = listed_ids("--case-file", case_file, SMALL)
     for n in (1, len(ids)):
         status, messages = ws_get(s.port, f"/getCaseInfo?case={n}")
         assert status == 101 and len(messages) == 1
@@ -244,7 +262,7 @@ def test_case_info_names_the_case_in_catalogue_order(serve, cases_dir):
     assert json.loads(messages[0])["id"] == ids[1]
 
 
-def test_status_and_update_reports(serve, cases_dir, tmp_path):
+def test_status_and_update_reports(serve, case_file, tmp_path):
     s = serve(out=tmp_path / "out")
     got = python_client("--url", f"{s.base}runCase?case=1&agent=py", timeout=60)
     assert got.returncode == 0, got.stderr
@@ -257,7 +275,7 @@ def test_status_and_update_reports(serve, cases_dir, tmp_path):
     assert (status, messages) == (101, [])
     d = tmp_path / "out" / "py"
     results = json.loads((d / "results.json").read_text())
-    assert [c["id"] for c in results["cases"]] == [listed_ids("--cases-dir", cases_dir)[0]]
+    assert [c["id"] for c in results["cases"]] == [listed_ids("--case-file", case_file, SMALL)[0]]
     assert results["cases"][0]["verdict"] == "pass" and results["agent"] == "py"
     ET.parse(d / "junit.xml")
     # Without an agent, every agent's reports (Autobahn's older servers).
@@ -348,12 +366,12 @@ def test_get_root_serves_the_self_contained_driver_page(serve):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
 
 
-def test_usage_and_bind_errors_exit_2(tmp_path, cases_dir):
+def test_usage_and_bind_errors_exit_2(tmp_path, case_file):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()
     try:
-        p = wsprobe("serve", "--cases-dir", cases_dir, "--port", busy.getsockname()[1],
+        p = wsprobe("serve", "--case-file", case_file, "--port", busy.getsockname()[1],
                     "--out", tmp_path)
         assert p.returncode == 2 and "cannot listen" in p.stderr
     finally:
@@ -366,10 +384,10 @@ def test_usage_and_bind_errors_exit_2(tmp_path, cases_dir):
     assert p.returncode == 2
 
 
-def test_list_and_show_the_server_side(cases_dir):
-    ids = listed_ids("--cases-dir", cases_dir)
-    assert "1.1.1" in ids
-    p = wsprobe("show", "--role", "server", "--cases-dir", cases_dir, "1.1.1")
+def test_list_and_show_the_server_side(case_file):
+    ids = listed_ids("--case-file", case_file, SMALL)
+    assert "1.1.1" in ids and "serve.1" in ids
+    p = wsprobe("show", "--role", "server", "--case-file", case_file, "1.1.1")
     assert p.returncode == 0 and "unmasked" in p.stdout
     p = wsprobe("list", "--role", "sideways")
     assert p.returncode == 2 and "--role" in p.stderr
@@ -378,9 +396,9 @@ def test_list_and_show_the_server_side(cases_dir):
 # ---------------------------------------------------------------------------
 # --exec
 
-def test_exec_runs_the_client_once_per_case(tmp_path, cases_dir):
+def test_exec_runs_the_client_once_per_case(tmp_path, case_file):
     cmd = f"{SYSTEM_PYTHON} {CLIENTS / 'python_client.py'} --url '{{url}}'"
-    p = wsprobe("serve", "--cases-dir", cases_dir, "--cases", "1.1.1,1.1.8,2.1,7.7.1",
+    p = wsprobe("serve", "--case-file", case_file, "--cases", "1.1.1,1.1.8,2.1,7.7.1",
                 "--out", tmp_path, "--exec", cmd, "--agent", "py exec", timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     results = json.loads((tmp_path / "py_exec" / "results.json").read_text())
@@ -388,9 +406,9 @@ def test_exec_runs_the_client_once_per_case(tmp_path, cases_dir):
     assert all("client exited with status 0" in c["observed"] for c in results["cases"])
 
 
-def test_exec_records_a_crashing_and_a_hanging_client(tmp_path, cases_dir):
+def test_exec_records_a_crashing_and_a_hanging_client(tmp_path, case_file):
     # A client that dies of a signal before connecting: the case never ran.
-    p = wsprobe("serve", "--cases-dir", cases_dir, "--cases", "1.1.1", "--out", tmp_path,
+    p = wsprobe("serve", "--case-file", case_file, "--cases", "1.1.1", "--out", tmp_path,
                 "--exec", "echo about to crash >&2; kill -SEGV $$ # {url}", timeout=120)
     assert p.returncode == 2, p.stdout + p.stderr
     case = json.loads((tmp_path / "exec" / "results.json").read_text())["cases"][0]
@@ -399,14 +417,14 @@ def test_exec_records_a_crashing_and_a_hanging_client(tmp_path, cases_dir):
     # A client that plays the case, then crashes: fail, client-crash.
     crash = (f"{SYSTEM_PYTHON} {CLIENTS / 'python_client.py'} --url '{{url}}'; "
              "kill -SEGV $$")
-    p = wsprobe("serve", "--cases-dir", cases_dir, "--cases", "1.1.2", "--out", tmp_path,
+    p = wsprobe("serve", "--case-file", case_file, "--cases", "1.1.2", "--out", tmp_path,
                 "--exec", crash, "--agent", "crashy", timeout=120)
     assert p.returncode == 1, p.stdout + p.stderr
     case = json.loads((tmp_path / "crashy" / "results.json").read_text())["cases"][0]
     assert (case["verdict"], case["reason_code"]) == ("fail", "client-crash")
     # A client that never ends is killed past the deadline.
     t0 = time.monotonic()
-    p = wsprobe("serve", "--cases-dir", cases_dir, "--cases", "1.1.1", "--out", tmp_path,
+    p = wsprobe("serve", "--case-file", case_file, "--cases", "1.1.1", "--out", tmp_path,
                 "--exec", "sleep 600 # {url}", "--agent", "sleepy", "--timeout-scale", "0.2",
                 timeout=120)
     assert p.returncode == 2 and time.monotonic() - t0 < 60
