@@ -28,7 +28,7 @@ function runCase(url) {
     }, CASE_TIMEOUT_MS);
     const done = (how) => { clearTimeout(timer); resolve(how); };
     try {
-      ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 << 20 });
+      ws = new WebSocket(url, { maxPayload: 64 << 20 });
     } catch (e) {
       done(`failed: ${e.message}`);
       return;

@@ -43,7 +43,7 @@ def ssl_context(url: str):
 def connect(url: str):
     return websockets.connect(
         url, ssl=ssl_context(url), max_size=64 * MiB, ping_interval=None,
-        open_timeout=10, close_timeout=5, compression=None)
+        open_timeout=10, close_timeout=5)
 
 
 async def run_case(url: str) -> str:

@@ -27,6 +27,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -472,6 +473,10 @@ def check_pins(name: str, version: str, results: dict) -> None:
     expected = load_expected(f"client_{name}")
     dump_got(f"client_{name}", expected, cases, version)
     assert len(cases) == builtin_count(), "every case of the client catalogue ran"
+    if expected["suspect"]:
+        warnings.warn(f"{name}: {len(expected['suspect'])} suspect cases left out of the "
+                      f"comparison (a grading question reported to the lead): "
+                      f"{', '.join(sorted(expected['suspect'])[:10])} ...")
     diff = compare(expected, cases)
     assert not diff, (f"{name}: verdicts differ from tests/thirdparty/expected_client_{name}"
                       ".json:\n" + "\n".join(diff))
