@@ -55,6 +55,8 @@ enum ws_step_kind {
   WS_STEP_STREAM,     /* stream text|binary KIND SIZE [count N] [full N]
                          [in FRAG]: messages cut from a corpus, each echo
                          awaited and checked before the next is sent */
+  WS_STEP_RESPONSE,   /* response ... end: the raw answer to the client's
+                         request (role server) */
 };
 
 /* How many messages `stream` steps send (cases/FORMAT.md): the default
@@ -99,14 +101,16 @@ typedef struct ws_step {
                            always sent as written) */
   ws_step_frame frame;  /* FRAME; FRAGMENTED uses opcode */
   ws_bytes payload;     /* FRAME, FRAGMENTED, RAW, REQUEST (template
-                           already expanded except {host} {path} {key}) */
+                           already expanded except {host} {path} {key}),
+                           RESPONSE (except {accept} {key} {protocol}) */
   size_t fragment_size; /* FRAGMENTED */
   uint64_t number;      /* CHOP size, WAIT ms */
   /* HANDSHAKE options (NULL: not sent) and REQUEST's raw template flag. */
   const char *protocols;
   const char *extensions;
   bool coalesce;            /* HANDSHAKE coalesce=yes */
-  bool request_is_template; /* REQUEST: substitute {host} {path} {key} */
+  bool request_is_template; /* REQUEST: substitute {host} {path} {key};
+                               RESPONSE: {accept} {key} {protocol} */
   ws_step_stream stream;    /* STREAM; frame.opcode is text or binary */
 } ws_step;
 
@@ -133,6 +137,10 @@ enum ws_pred_kind {
   WS_PRED_DEFLATE,     /* permessage-deflate agreed; min = the offer
                           answered (1-based) when given, else 0 */
   WS_PRED_NO_DEFLATE,  /* upgraded without permessage-deflate */
+  WS_PRED_OFFERED,     /* role server: the client's request offered the
+                          extension `name` (with the parameter `value` in
+                          one of its offers, when given) */
+  WS_PRED_NOT_OFFERED, /* role server: it did not */
 };
 
 #define WS_CODE_SET_MAX 16
@@ -152,8 +160,10 @@ typedef struct ws_predicate {
   uint32_t min, max;   /* MESSAGES, PONGS */
   ws_code_set codes;   /* CLOSE, STATUS */
   size_t step_index;   /* BEFORE: index into steps */
-  const char *name;    /* HEADER, NO_HEADER, BEFORE (the label) */
-  const char *value;   /* HEADER with =VALUE or ~TOKEN, else NULL */
+  const char *name;    /* HEADER, NO_HEADER, BEFORE (the label), OFFERED and
+                          NOT_OFFERED (the extension) */
+  const char *value;   /* HEADER with =VALUE or ~TOKEN, OFFERED and
+                          NOT_OFFERED with a parameter, else NULL */
   bool value_is_token; /* HEADER NAME~TOKEN: TOKEN is an element of the
                           header's comma list (case-insensitive) */
 } ws_predicate;

@@ -1,7 +1,7 @@
 /* The bytes a case sends, derived in one place for the engine (which sends
  * them) and `wsprobe show` (which prints them), so the two cannot disagree:
- * the case's key stream, the opening request, and the frames of its frame
- * steps in either role. */
+ * the case's key stream, the opening request (or a server-role case's own
+ * response), and the frames of its frame steps in either role. */
 #ifndef WS_HARNESS_CASE_BYTES_H
 #define WS_HARNESS_CASE_BYTES_H
 
@@ -62,5 +62,20 @@ typedef struct ws_request_target {
  * break). */
 int ws_case_request(const ws_step *step, const ws_request_target *target,
                     const char *key, ws_buf *out);
+
+/* What a RESPONSE step's placeholders stand for, taken from the client's
+ * request: the Sec-WebSocket-Accept value for its key, the key, and the
+ * first subprotocol it offered (NULL or "": none; a NULL is sent empty). */
+typedef struct ws_response_fill {
+  const char *accept;
+  const char *key;
+  const char *protocol;
+} ws_response_fill;
+
+/* Appends a RESPONSE step's bytes to out, {accept} {key} {protocol}
+ * replaced when it is a template. 0, or -1 when out failed or a value holds
+ * a line break. */
+int ws_case_response(const ws_step *step, const ws_response_fill *fill,
+                     ws_buf *out);
 
 #endif

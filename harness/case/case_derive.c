@@ -6,7 +6,8 @@ static bool reads_http(enum ws_pred_kind k) {
   return k == WS_PRED_STATUS || k == WS_PRED_NO_RESPONSE ||
          k == WS_PRED_UPGRADED || k == WS_PRED_HEADER ||
          k == WS_PRED_NO_HEADER || k == WS_PRED_DEFLATE ||
-         k == WS_PRED_NO_DEFLATE;
+         k == WS_PRED_NO_DEFLATE || k == WS_PRED_OFFERED ||
+         k == WS_PRED_NOT_OFFERED;
 }
 
 void ws_case_derive(ws_case *c) {
@@ -15,9 +16,12 @@ void ws_case_derive(ws_case *c) {
     first++;
   c->raw_handshake =
       first < c->step_count && c->steps[first].kind == WS_STEP_REQUEST;
+  /* A server-role case's own `response` is its subject as much as a
+   * client-role case's own request. */
   c->about_handshake =
       c->raw_handshake ||
-      (first < c->step_count && c->steps[first].kind == WS_STEP_HANDSHAKE);
+      (first < c->step_count && (c->steps[first].kind == WS_STEP_HANDSHAKE ||
+                                 c->steps[first].kind == WS_STEP_RESPONSE));
   c->uses_alive = false;
   for (size_t o = 0; o < c->outcome_count; o++)
     for (size_t a = 0; a < c->outcomes[o].count; a++)

@@ -34,7 +34,7 @@ const char *ws_step_kind_name(enum ws_step_kind kind) {
       [WS_STEP_COALESCE] = "coalesce", [WS_STEP_FLUSH] = "flush",
       [WS_STEP_WAIT] = "wait",         [WS_STEP_HANDSHAKE] = "handshake",
       [WS_STEP_REQUEST] = "request",   [WS_STEP_STREAM] = "stream",
-      [WS_STEP_AWAIT] = "await",
+      [WS_STEP_AWAIT] = "await",       [WS_STEP_RESPONSE] = "response",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";
@@ -61,6 +61,8 @@ const char *ws_pred_kind_name(enum ws_pred_kind kind) {
       [WS_PRED_STREAM_ECHO] = "stream-echo",
       [WS_PRED_DEFLATE] = "deflate",
       [WS_PRED_NO_DEFLATE] = "no-deflate",
+      [WS_PRED_OFFERED] = "offered",
+      [WS_PRED_NOT_OFFERED] = "not-offered",
   };
   return (unsigned)kind < sizeof names / sizeof *names ? names[kind]
                                                        : "unknown";

@@ -50,7 +50,9 @@ static const struct {
              {"last-pong", WS_PRED_LAST_PONG, false},
              {"stream-echo", WS_PRED_STREAM_ECHO, false},
              {"deflate", WS_PRED_DEFLATE, true},
-             {"no-deflate", WS_PRED_NO_DEFLATE, false}};
+             {"no-deflate", WS_PRED_NO_DEFLATE, false},
+             {"offered", WS_PRED_OFFERED, true},
+             {"not-offered", WS_PRED_NOT_OFFERED, true}};
 
 static ws_cursor trim(const char *b, const char *e) {
   ws_cursor c = {b, e};
@@ -214,6 +216,34 @@ static int deflate_args(pred_ctx *x, ws_cursor a, ws_predicate *pr) {
                        ws_parse_show(shown, sizeof shown, a.p, n));
 }
 
+/* offered / not-offered EXTENSION [PARAM]: what the client's request
+ * offered, so only a case that plays the server can ask. */
+static int offered_args(pred_ctx *x, ws_cursor a, ws_predicate *pr) {
+  const char *kw = ws_pred_kind_name(pr->kind);
+  if (x->c->roles != WS_ROLES_SERVER)
+    return ws_parse_fail(x->p, x->line,
+                         "%s reads the client's request: only for role "
+                         "server (this case: %s)",
+                         kw, ws_case_roles_name(x->c->roles));
+  const char *w[3];
+  size_t n[3];
+  size_t words = 0;
+  while (words < 3 && (n[words] = ws_cur_word(&a, &w[words])) > 0)
+    words++;
+  if (words < 1 || words > 2 || !is_token(w[0], n[0]) ||
+      (words == 2 && !is_token(w[1], n[1])))
+    return ws_parse_fail(x->p, x->line,
+                         "%s needs an extension name and at most one "
+                         "parameter name (tokens)",
+                         kw);
+  pr->name = ws_parse_strdup(x->p, x->line, w[0], n[0]);
+  if (!pr->name)
+    return -1;
+  if (words == 2 && !(pr->value = ws_parse_strdup(x->p, x->line, w[1], n[1])))
+    return -1;
+  return 0;
+}
+
 static int predicate(pred_ctx *x, ws_cursor seg, ws_predicate *pr) {
   char shown[48];
   const char *w;
@@ -245,6 +275,9 @@ static int predicate(pred_ctx *x, ws_cursor seg, ws_predicate *pr) {
       return before_args(x, args, pr);
     case WS_PRED_DEFLATE:
       return deflate_args(x, args, pr);
+    case WS_PRED_OFFERED:
+    case WS_PRED_NOT_OFFERED:
+      return offered_args(x, args, pr);
     default:
       return 0;
     }

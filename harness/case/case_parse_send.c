@@ -1,4 +1,5 @@
-/* The <send> block: one step per line, plus the multi-line request block. */
+/* The <send> block: one step per line, plus the multi-line request and
+ * response blocks. */
 #include "case/case_parse.h"
 
 #include "codec/frame.h"
@@ -475,14 +476,19 @@ static int req_line(ws_parser *p, const ws_line *ln, req_buf *r, bool *cont) {
   return 0;
 }
 
+/* The placeholders of a request, and of a response (filled from the
+ * client's request), NULL-terminated. */
+static const char *const request_names[] = {"{host}", "{path}", "{key}", NULL};
+static const char *const response_names[] = {"{accept}", "{key}", "{protocol}",
+                                             NULL};
+
 static bool has_placeholder(const uint8_t *b, const uint8_t *esc, size_t n,
-                            bool want_escaped) {
-  static const char *const names[] = {"{host}", "{path}", "{key}"};
+                            bool want_escaped, const char *const *names) {
   for (size_t i = 0; i < n; i++) {
     bool escaped = esc && esc[i];
     if (b[i] != '{' || escaped != want_escaped)
       continue;
-    for (int j = 0; j < 3; j++) {
+    for (int j = 0; names[j]; j++) {
       size_t len = strlen(names[j]);
       if (n - i >= len && memcmp(b + i, names[j], len) == 0)
         return true;
@@ -497,7 +503,8 @@ static int req_crlf(req_buf *r) {
 
 /* Lines up to "end", each followed by CRLF unless continued with '\'; then
  * the empty line that ends a header block, unless the last line was one. */
-static int req_read(ws_parser *p, ws_src *src, int line, req_buf *r) {
+static int req_read(ws_parser *p, ws_src *src, int line, req_buf *r,
+                    const char *what) {
   ws_line ln;
   bool cont = false, any = false, last_empty = false;
   size_t start = 0; /* where the current logical line began */
@@ -505,7 +512,7 @@ static int req_read(ws_parser *p, ws_src *src, int line, req_buf *r) {
     ws_cursor t = ws_line_trimmed(&ln);
     if (ws_cur_is(&t, "end")) {
       if (!any)
-        return ws_parse_fail(p, line, "empty request block");
+        return ws_parse_fail(p, line, "empty %s block", what);
       if (cont) { /* a continuation on the last line just ends it */
         last_empty = r->n == start;
         if (req_crlf(r) < 0)
@@ -528,22 +535,29 @@ static int req_read(ws_parser *p, ws_src *src, int line, req_buf *r) {
         return ws_parse_oom(p, ln.no);
     }
   }
-  return ws_parse_fail(p, line, "request block has no 'end' line");
+  return ws_parse_fail(p, line, "%s block has no 'end' line", what);
 }
 
+/* `request ... end` and `response ... end` (s->kind says which): the same
+ * lines and escapes, each with its own placeholders. */
 static int request_block(ws_parser *p, ws_src *src, ws_cursor *cur, int line,
                          ws_step *s) {
   if (finish(p, cur, line, s, false) < 0)
     return -1;
+  bool response = s->kind == WS_STEP_RESPONSE;
+  const char *const *names = response ? response_names : request_names;
   req_buf r = {NULL, NULL, 0, 0};
-  int rc = req_read(p, src, line, &r);
+  int rc = req_read(p, src, line, &r, response ? "response" : "request");
   if (rc == 0) {
-    bool real = has_placeholder(r.b, r.esc, r.n, false);
-    if (real && has_placeholder(r.b, r.esc, r.n, true))
+    bool real = has_placeholder(r.b, r.esc, r.n, false, names);
+    if (real && has_placeholder(r.b, r.esc, r.n, true, names))
       rc = ws_parse_fail(p, line,
-                         "an escaped \\{host}, \\{path} or \\{key} "
-                         "cannot be sent literally in a request "
-                         "that also uses placeholders");
+                         response ? "an escaped \\{accept}, \\{key} or "
+                                    "\\{protocol} cannot be sent literally in "
+                                    "a response that also uses placeholders"
+                                  : "an escaped \\{host}, \\{path} or \\{key} "
+                                    "cannot be sent literally in a request "
+                                    "that also uses placeholders");
     s->request_is_template = real;
   }
   if (rc == 0) {
@@ -570,7 +584,18 @@ typedef struct step_ctx {
   int line;
   size_t index;
   const ws_step *earlier; /* the steps before this one (index of them) */
+  unsigned roles;         /* the case's `role` (enum ws_case_roles) */
 } step_ctx;
+
+/* A request is the client's opening and a response the server's: each
+ * belongs to a case that the harness plays from that side only. */
+static int role_only(step_ctx *x, const char *kw, unsigned roles) {
+  if (x->roles == roles)
+    return 0;
+  return ws_parse_fail(x->p, x->line, "%s is only for role %s (this case: %s)",
+                       kw, ws_case_roles_name(roles),
+                       ws_case_roles_name(x->roles));
+}
 
 /* The opening steps replace the handshake, so nothing may be sent before
  * them; only `chop` may come first, to cut the request itself into pieces. */
@@ -639,18 +664,27 @@ static int step_body(step_ctx *x, ws_step *s, const char *kw, size_t n) {
   }
   if (ws_word_is(kw, n, "request")) {
     s->kind = WS_STEP_REQUEST;
-    if (first_only(x, "request") < 0)
+    if (role_only(x, "request", WS_ROLES_CLIENT) < 0 ||
+        first_only(x, "request") < 0)
       return -1;
     return request_block(p, x->src, cur, line, s);
   }
   if (ws_word_is(kw, n, "request-bytes")) {
     s->kind = WS_STEP_REQUEST;
-    if (first_only(x, "request-bytes") < 0 ||
+    if (role_only(x, "request-bytes", WS_ROLES_CLIENT) < 0 ||
+        first_only(x, "request-bytes") < 0 ||
         required_payload(p, cur, line, s, false) < 0)
       return -1;
-    s->request_is_template =
-        has_placeholder(s->payload.ptr, NULL, s->payload.len, false);
+    s->request_is_template = has_placeholder(
+        s->payload.ptr, NULL, s->payload.len, false, request_names);
     return 0;
+  }
+  if (ws_word_is(kw, n, "response")) {
+    s->kind = WS_STEP_RESPONSE;
+    if (role_only(x, "response", WS_ROLES_SERVER) < 0 ||
+        first_only(x, "response") < 0)
+      return -1;
+    return request_block(p, x->src, cur, line, s);
   }
   return ws_parse_fail(p, line, "unknown step '%s'",
                        ws_parse_show(shown, sizeof shown, kw, n));
@@ -698,7 +732,7 @@ static int push_step(ws_parser *p, step_vec *sv, int line) {
 }
 
 static int parse_step(ws_parser *p, ws_src *src, const ws_line *ln,
-                      step_vec *sv) {
+                      step_vec *sv, unsigned roles) {
   if (push_step(p, sv, ln->no) < 0)
     return -1;
   ws_step tmp = sv->v[sv->n]; /* added only once it parsed */
@@ -712,14 +746,15 @@ static int parse_step(ws_parser *p, ws_src *src, const ws_line *ln,
     if (n == 0)
       return ws_parse_fail(p, ln->no, "label without a step");
   }
-  step_ctx x = {p, src, &cur, ln->no, sv->n, sv->v};
+  step_ctx x = {p, src, &cur, ln->no, sv->n, sv->v, roles};
   if (step_body(&x, &tmp, w, n) < 0)
     return -1;
   sv->v[sv->n++] = tmp;
   return 0;
 }
 
-static int send_lines(ws_parser *p, ws_src *src, step_vec *sv, int open_line) {
+static int send_lines(ws_parser *p, ws_src *src, step_vec *sv, int open_line,
+                      unsigned roles) {
   ws_line ln;
   while (ws_src_next(src, &ln)) {
     if (ws_line_skippable(&ln))
@@ -731,7 +766,7 @@ static int send_lines(ws_parser *p, ws_src *src, step_vec *sv, int open_line) {
       return ws_parse_fail(p, ln.no,
                            "block tag inside <send> (missing "
                            "</send>?)");
-    if (parse_step(p, src, &ln, sv) < 0)
+    if (parse_step(p, src, &ln, sv, roles) < 0)
       return -1;
   }
   return ws_parse_fail(p, open_line, "<send> block is not closed");
@@ -796,7 +831,7 @@ const ws_label_ref *ws_parse_find_label(const ws_parser *p, const char *label,
 
 int ws_parse_send(ws_parser *p, ws_src *src, ws_case *c, int open_line) {
   step_vec sv = {NULL, 0, 0};
-  int rc = send_lines(p, src, &sv, open_line);
+  int rc = send_lines(p, src, &sv, open_line, c->roles);
   if (rc == 0) {
     c->steps = ws_arena_calloc(p->arena, sv.n, sizeof *c->steps);
     if (!c->steps) {

@@ -174,7 +174,9 @@ static int substitute(ws_parser *p, const table *t, size_t r, const ws_src *tpl,
       /* The request placeholders pass through unless a column claims them. */
       bool keep = !c && (ws_word_is(brace, rl, "{host}") ||
                          ws_word_is(brace, rl, "{path}") ||
-                         ws_word_is(brace, rl, "{key}"));
+                         ws_word_is(brace, rl, "{key}") ||
+                         ws_word_is(brace, rl, "{accept}") ||
+                         ws_word_is(brace, rl, "{protocol}"));
       if (!c && !keep)
         return ws_parse_fail(p, line, "unknown column %s",
                              ws_parse_show(shown, sizeof shown, brace, rl));

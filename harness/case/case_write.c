@@ -249,25 +249,32 @@ static bool has_placeholder(const uint8_t *p, size_t n) {
 }
 
 /* A request sending "{host}" literally needs the `request` block, where
- * \{ escapes it; the block always ends its bytes with an empty line. */
-static void request_block(tbuf *b, const ws_step *s) {
+ * \{ escapes it, and a response is always a `response` block (a template
+ * keeps its braces, a literal one escapes them); the block always ends its
+ * bytes with an empty line. */
+static void request_block(tbuf *b, const ws_step *s, const char *kw,
+                          bool escape_braces) {
   const uint8_t *p = s->payload.ptr;
   size_t n = s->payload.len;
   if (n < 4 || memcmp(p + n - 4, "\r\n\r\n", 4) != 0) {
-    fail(b, "a raw request sends a literal {host}, {path} or {key} and does "
-            "not end in an empty line");
+    fail(b, escape_braces
+                ? "a raw request or response with literal placeholders does "
+                  "not end in an empty line"
+                : "a response does not end in an empty line");
     return;
   }
   n -= 4;
-  puts_(b, "request\n");
+  putf(b, "%s\n", kw);
   if (n == 0) { /* two empty lines: CRLF CRLF */
     puts_(b, "\n\nend");
     return;
   }
   for (size_t i = 0; i < n; i++) {
     uint8_t c = p[i];
-    if (c == '{')
+    if (c == '{' && escape_braces)
       puts_(b, "\\{");
+    else if (c == '{')
+      puts_(b, "{");
     else if (c == '\\')
       puts_(b, "\\\\");
     else if (i == 0 && printable(c))
@@ -289,7 +296,7 @@ static void request_block(tbuf *b, const ws_step *s) {
 static void request_step(tbuf *b, const ws_step *s) {
   bool literal = has_placeholder(s->payload.ptr, s->payload.len);
   if (literal && !s->request_is_template) {
-    request_block(b, s);
+    request_block(b, s, "request", true);
     return;
   }
   if (!literal && s->request_is_template)
@@ -359,6 +366,9 @@ static void put_step(tbuf *b, const ws_step *s) {
   case WS_STEP_REQUEST:
     request_step(b, s);
     break;
+  case WS_STEP_RESPONSE:
+    request_block(b, s, "response", !s->request_is_template);
+    break;
   case WS_STEP_STREAM: {
     char text[160];
     ws_stream_step_text(s, text, sizeof text);
@@ -375,8 +385,10 @@ static void check_opening(tbuf *b, const ws_case *c) {
   bool only_chops = true;
   for (size_t i = 0; i < c->step_count; i++) {
     enum ws_step_kind k = c->steps[i].kind;
-    if ((k == WS_STEP_HANDSHAKE || k == WS_STEP_REQUEST) && !only_chops)
-      fail(b, "a handshake or request step is not the first step");
+    if ((k == WS_STEP_HANDSHAKE || k == WS_STEP_REQUEST ||
+         k == WS_STEP_RESPONSE) &&
+        !only_chops)
+      fail(b, "a handshake, request or response step is not the first step");
     if (k != WS_STEP_CHOP)
       only_chops = false;
   }
@@ -430,6 +442,12 @@ static void put_pred(tbuf *b, const ws_predicate *pr) {
       fail(b, "a header value holds '|' or '&'");
     if (pr->value)
       putf(b, "%c%s", pr->value_is_token ? '~' : '=', pr->value);
+    break;
+  case WS_PRED_OFFERED:
+  case WS_PRED_NOT_OFFERED:
+    putf(b, " %s", pr->name ? pr->name : "");
+    if (pr->value)
+      putf(b, " %s", pr->value);
     break;
   default:
     break;
@@ -595,6 +613,9 @@ static bool same_pred(const ws_predicate *a, const ws_predicate *b) {
   case WS_PRED_NO_HEADER:
     return same_str(a->name, b->name) && same_str(a->value, b->value) &&
            a->value_is_token == b->value_is_token;
+  case WS_PRED_OFFERED:
+  case WS_PRED_NOT_OFFERED:
+    return same_str(a->name, b->name) && same_str(a->value, b->value);
   default:
     return true;
   }

@@ -194,6 +194,12 @@ static void step_text(FILE *out, const ws_step *s) {
     fprintf(out, "request (%zu bytes%s)", s->payload.len,
             s->request_is_template ? ", {host} {path} {key} substituted" : "");
     break;
+  case WS_STEP_RESPONSE:
+    fprintf(out, "response (%zu bytes%s)", s->payload.len,
+            s->request_is_template
+                ? ", {accept} {key} {protocol} from the client's request"
+                : "");
+    break;
   case WS_STEP_STREAM: {
     char text[160];
     ws_stream_step_text(s, text, sizeof text);
@@ -326,8 +332,14 @@ static void print_bytes(const ws_case *c, const show_options *o,
   while (first < c->step_count && c->steps[first].kind == WS_STEP_CHOP)
     first++;
   size_t i = first + 1;
-  if (first < c->step_count && (c->steps[first].kind == WS_STEP_REQUEST ||
-                                c->steps[first].kind == WS_STEP_HANDSHAKE)) {
+  if (first < c->step_count && c->steps[first].kind == WS_STEP_RESPONSE) {
+    /* The answer to a client's request: shown as the case writes it, its
+     * placeholders filled in from each request at run time. */
+    show_bytes(&x, "step 1: response (as written)", c->steps[first].payload.ptr,
+               c->steps[first].payload.len);
+  } else if (first < c->step_count &&
+             (c->steps[first].kind == WS_STEP_REQUEST ||
+              c->steps[first].kind == WS_STEP_HANDSHAKE)) {
     show_request(&x, &c->steps[first]);
   } else {
     show_request(&x, NULL);

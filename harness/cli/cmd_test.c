@@ -144,7 +144,9 @@ static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
  * order so two runs compare line by line. */
 static void sort_results(struct test_run *t) {
   size_t n = t->results.case_count;
-  ws_case_result *sorted = malloc((n ? n : 1) * sizeof *sorted);
+  if (n == 0)
+    return; /* stopped before any case ended */
+  ws_case_result *sorted = malloc(n * sizeof *sorted);
   size_t *slot = malloc((t->case_count + 1) * sizeof *slot);
   if (!sorted || !slot) {
     free(sorted);
@@ -338,7 +340,6 @@ static int run_cases(struct test_run *t, ws_run_options *run,
     fprintf(stderr, "wsprobe: test: cannot start the scheduler thread\n");
     return WS_EXIT_USAGE;
   }
-  install_signals();
   while (sem_wait(&wake) != 0 && errno == EINTR)
     ;
   if (hard_stop && !args.finished) {
@@ -539,6 +540,10 @@ int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
   ws_wire_budget_init(&t.wire_budget);
   pthread_mutex_init(&t.lock, NULL);
   ws_results_init(&t.results);
+  /* From the start: a Ctrl-C while the catalogue loads or the preflight
+   * runs ends the run like one during the cases (reports, exit 2), instead
+   * of killing the process with nothing written. */
+  install_signals();
   char err[1024];
   ws_catalogue *cat = ws_test_load_catalogue(WS_ROLE_CLIENT, o->seed,
                                              &o->sources, err, sizeof err);

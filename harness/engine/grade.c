@@ -119,6 +119,34 @@ static bool has_header(const ws_observation *obs, const ws_predicate *p) {
   return false;
 }
 
+/* offered / not-offered: whether the request's Sec-WebSocket-Extensions
+ * (every instance: RFC 6455 9.1 lets it repeat) offers extension p->name,
+ * with parameter p->value in that offer when given. In the server role the
+ * observation's headers are the client's request. A list that does not
+ * parse offers nothing. */
+static bool offers(const ws_observation *obs, const ws_predicate *p) {
+  ws_extension_list list;
+  ws_extension_list_init(&list);
+  for (size_t i = 0; i < obs->header_count; i++) {
+    const ws_obs_header *h = &obs->headers[i];
+    if (h->name && h->value &&
+        strcasecmp(h->name, "Sec-WebSocket-Extensions") == 0 &&
+        ws_extensions_parse(h->value, strlen(h->value), &list) != 0)
+      return false;
+  }
+  for (size_t i = 0; i < list.count; i++) {
+    const ws_extension *e = &list.items[i];
+    if (!p->name || !ws_span_ieq(e->name, p->name))
+      continue;
+    if (!p->value)
+      return true;
+    for (size_t k = 0; k < e->param_count; k++)
+      if (ws_span_ieq(e->params[k].name, p->value))
+        return true;
+  }
+  return false;
+}
+
 /* When the peer failed the connection: the steps started at its close frame,
  * else at its TCP close; false when it did neither. */
 static bool failed_at(const ws_grade_ctx *g, size_t *steps_started) {
@@ -195,6 +223,10 @@ bool ws_grade_pred_holds(const ws_grade_ctx *g, const ws_predicate *p) {
            (p->min == 0 || obs->deflate_offer == p->min);
   case WS_PRED_NO_DEFLATE:
     return obs->upgraded && !obs->deflate;
+  case WS_PRED_OFFERED:
+    return offers(obs, p);
+  case WS_PRED_NOT_OFFERED:
+    return !offers(obs, p);
   }
   return false;
 }
@@ -430,7 +462,10 @@ static const ws_outcome *set_verdict_by_lines(const ws_grade_ctx *g,
      * there is one, follows in brackets. */
     ws_buf_puts(reason, matched->because);
     code = "matched-line";
-    if (ref && ref != matched && ref->grade == WS_VERDICT_PASS) {
+    /* An earlier line may decide over a pass line that held too (an
+     * `unimplemented` the case could not test): nothing missed it then. */
+    if (ref && ref != matched && ref->grade == WS_VERDICT_PASS &&
+        !outcome_holds(g, ref)) {
       ws_buf missed = {0};
       code = explain_pass_line(g, ref, &missed);
       ws_buf_printf(reason, " (%s)", ws_buf_str(&missed));
@@ -496,10 +531,11 @@ static void set(ws_case_result *out, enum ws_verdict v, const char *code) {
   out->reason_code = strdup(code);
 }
 
-/* As the server, a `both` case's own `handshake` step says what the harness
- * answers, not what it asks: the client's request is only the way in. */
+/* As the server, a case's own `handshake` or `response` step says what the
+ * harness answers, not what it asks: the client's request is only the way
+ * in, and the case starts once it is in and valid. */
 static bool about_the_handshake(const ws_grade_ctx *g) {
-  if (g->obs->role == WS_ROLE_SERVER && g->c->roles == WS_ROLES_BOTH)
+  if (g->obs->role == WS_ROLE_SERVER)
     return false;
   return g->c->about_handshake;
 }

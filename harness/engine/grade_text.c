@@ -118,6 +118,12 @@ void ws_grade_pred_text(ws_buf *b, const ws_predicate *p) {
   case WS_PRED_NO_DEFLATE:
     ws_buf_puts(b, "no-deflate");
     break;
+  case WS_PRED_OFFERED:
+  case WS_PRED_NOT_OFFERED:
+    ws_buf_printf(b, "%s %s%s%s", ws_pred_kind_name(p->kind),
+                  p->name ? p->name : "?", p->value ? " " : "",
+                  p->value ? p->value : "");
+    break;
   }
 }
 
@@ -425,6 +431,21 @@ static void stream_fact(const ws_observation *obs, ws_explanation *out) {
     ws_buf_printf(&out->fact, "; %s", obs->stream_problem);
 }
 
+/* `offered` / `not-offered`: what the client's request offered. */
+static void offer_fact(const ws_observation *obs, ws_buf *fact) {
+  bool any = false;
+  for (size_t i = 0; i < obs->header_count; i++) {
+    const ws_obs_header *h = &obs->headers[i];
+    if (h->name && strcasecmp(h->name, "Sec-WebSocket-Extensions") == 0) {
+      ws_buf_printf(fact, "%sthe client offered %s", any ? "; " : "",
+                    h->value ? h->value : "");
+      any = true;
+    }
+  }
+  if (!any)
+    ws_buf_puts(fact, "the client offered no extension");
+}
+
 static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
                            ws_explanation *out) {
   switch (p->kind) {
@@ -453,6 +474,11 @@ static void explain_simple(const ws_grade_ctx *g, const ws_predicate *p,
   case WS_PRED_DEFLATE:
   case WS_PRED_NO_DEFLATE:
     deflate_fact(g->obs, out);
+    break;
+  case WS_PRED_OFFERED:
+  case WS_PRED_NOT_OFFERED:
+    out->code = "offer-differs";
+    offer_fact(g->obs, &out->fact);
     break;
   case WS_PRED_ALIVE:
     out->code = "not-alive";
@@ -599,7 +625,7 @@ void ws_grade_observed_text(const ws_grade_ctx *g, ws_buf *b) {
     if (!obs->response_complete)
       ws_buf_puts(b, "no complete opening request");
     else if (obs->upgraded)
-      ws_buf_puts(b, "request answered with 101");
+      ws_buf_puts(b, "request answered as the case says");
     else
       ws_buf_printf(b, "request refused: %s",
                     ws_error_message(obs->upgrade_error));

@@ -6,6 +6,7 @@
 #include "engine/session_internal.h"
 
 #include "codec/errors.h"
+#include "codec/header_values.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -183,13 +184,15 @@ static void on_response(ws_session *s) {
 /* Server role: the case's `handshake` step, which says what the 101
  * answers (its protocols= is the subprotocol chosen, its extensions= the
  * extensions accepted: as written, or in a `role both` case as
- * session_pmd_answer.c reads it); NULL when the case has none. */
+ * session_pmd_answer.c reads it), or its `response` step (the answer's raw
+ * bytes); NULL when the case has neither. */
 const ws_step *session_server_handshake(const ws_session *s) {
   const ws_case *c = s->c;
   size_t first = 0;
   while (first < c->step_count && c->steps[first].kind == WS_STEP_CHOP)
     first++;
-  return first < c->step_count && c->steps[first].kind == WS_STEP_HANDSHAKE
+  return first < c->step_count && (c->steps[first].kind == WS_STEP_HANDSHAKE ||
+                                   c->steps[first].kind == WS_STEP_RESPONSE)
              ? &c->steps[first]
              : NULL;
 }
@@ -234,9 +237,50 @@ static const char *accepted_extensions(ws_session *s,
   return ok ? answer : NULL;
 }
 
+/* The first subprotocol of the request's Sec-WebSocket-Protocol, or ""
+ * (a `response` step's {protocol}). */
+static void first_protocol(const ws_http_message *m, char *out, size_t cap) {
+  out[0] = '\0';
+  const ws_span *v = ws_http_field_get(m, "Sec-WebSocket-Protocol", 0);
+  if (!v)
+    return;
+  const char *cursor = v->ptr;
+  ws_span first;
+  if (ws_list_next(&cursor, v->ptr + v->len, &first) && first.len < cap) {
+    memcpy(out, first.ptr, first.len);
+    out[first.len] = '\0';
+  }
+}
+
+/* A `response` step: the case's own bytes, {accept} {key} {protocol} taken
+ * from the request (valid, so it has one key). A case may answer anything
+ * on purpose (a 200, a wrong accept...): the steps run after it all the
+ * same, and the client under test shows whether it went on. */
+static void send_case_response(ws_session *s, const ws_step *step,
+                               const ws_span *key, const char *accept) {
+  const ws_http_message *m = ws_http_parser_message(&s->http);
+  char protocol[256];
+  first_protocol(m, protocol, sizeof protocol);
+  char *key_text = dup_text(s, key->ptr, key->len);
+  if (!key_text)
+    return;
+  ws_response_fill fill = {
+      .accept = accept, .key = key_text, .protocol = protocol};
+  ws_buf out = {0};
+  if (ws_case_response(step, &fill, &out) != 0) {
+    session_note(s, "the case's response cannot be built");
+    s->stop_steps = true;
+  } else {
+    s->tx_http_left = out.len;
+    (void)session_send(s, out.ptr, out.len, "step 1: the case's response");
+  }
+  ws_buf_free(&out);
+  free(key_text);
+}
+
 /* The server's answer: a 101 (accepting what the case's `handshake` step
- * says, else nothing optional), or the refusal that matches the first
- * problem of the request (its HTTP status). */
+ * says, else nothing optional), the case's own `response`, or the refusal
+ * that matches the first problem of the request (its HTTP status). */
 static void answer_request(ws_session *s, int problem) {
   char text[2048];
   ssize_t n;
@@ -247,6 +291,10 @@ static void answer_request(ws_session *s, int problem) {
     char accept[WS_ACCEPT_LEN + 1];
     if (!key || ws_hs_accept_value(key->ptr, key->len, accept) != 0) {
       session_oom(s);
+      return;
+    }
+    if (hs && hs->kind == WS_STEP_RESPONSE) {
+      send_case_response(s, hs, key, accept);
       return;
     }
     char pmd_answer[WS_PMD_ELEMENT_MAX];

@@ -312,7 +312,10 @@ static void run_step(ws_session *s) {
     break;
   case WS_STEP_HANDSHAKE:
   case WS_STEP_REQUEST:
-    session_note(s, "step %zu: handshake/request only valid first: ignored",
+  case WS_STEP_RESPONSE:
+    session_note(s,
+                 "step %zu: handshake/request/response only valid first: "
+                 "ignored",
                  index + 1);
     break;
   case WS_STEP_STREAM:

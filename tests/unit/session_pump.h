@@ -144,6 +144,109 @@ static inline peer script_peer(script *sc) {
                 sc};
 }
 
+/* A client that ignores the server's answer: it sends a fixed request,
+ * then, once any header block has come back (whatever its status or
+ * headers), echoes every data frame of the server's as a masked frame and
+ * answers a close with a close, then closes TCP. What a client that never
+ * validates the handshake does: the server-role session must grade it as
+ * having proceeded. Frames of up to 125 bytes only (enough for a test). */
+typedef struct proceeding {
+  const char *request;
+  size_t request_sent;
+  uint8_t got[8192];
+  size_t got_len, parsed; /* parsed: bytes of `got` consumed */
+  bool in_frames;         /* the header block was read */
+  uint8_t out[8192];      /* echoes waiting to be written */
+  size_t out_len, out_sent;
+  bool closing;   /* it answered a close: TCP goes once that is out */
+  uint8_t frames; /* frames sent so far: each gets its own key */
+} proceeding;
+
+static inline void proceeding_queue(proceeding *c, uint8_t b0,
+                                    const uint8_t *payload, size_t len) {
+  /* A fresh key per frame (RFC 6455 5.3): what is wrong with this client
+   * is its handshake, nothing else. */
+  c->frames++;
+  const uint8_t key[4] = {0x5a, (uint8_t)(0x17 + c->frames), 0xc3,
+                          (uint8_t)(0x9e ^ c->frames)};
+  cr_assert_leq(c->out_len + 6 + len, sizeof c->out);
+  uint8_t *o = c->out + c->out_len;
+  o[0] = b0;
+  o[1] = (uint8_t)(0x80 | len);
+  memcpy(o + 2, key, 4);
+  for (size_t i = 0; i < len; i++)
+    o[6 + i] = payload[i] ^ key[i % 4];
+  c->out_len += 6 + len;
+}
+
+static inline void proceeding_receive(peer *p, int64_t now, uint8_t *buf,
+                                      size_t len) {
+  (void)now;
+  proceeding *c = p->impl;
+  size_t room = sizeof c->got - c->got_len;
+  size_t n = len < room ? len : room;
+  memcpy(c->got + c->got_len, buf, n);
+  c->got_len += n;
+  if (!c->in_frames) {
+    const uint8_t *end = memmem(c->got, c->got_len, "\r\n\r\n", 4);
+    if (!end)
+      return;
+    c->parsed = (size_t)(end + 4 - c->got);
+    c->in_frames = true;
+  }
+  while (!c->closing && c->got_len - c->parsed >= 2) {
+    const uint8_t *f = c->got + c->parsed;
+    size_t plen = f[1] & 0x7f;
+    cr_assert_lt(plen, 126, "the proceeding client reads short frames only");
+    if (c->got_len - c->parsed < 2 + plen)
+      return;
+    uint8_t op = f[0] & 0x0f;
+    if (op == WS_OP_TEXT || op == WS_OP_BINARY || op == WS_OP_CLOSE)
+      proceeding_queue(c, f[0], f + 2, plen);
+    c->closing = op == WS_OP_CLOSE;
+    c->parsed += 2 + plen;
+  }
+}
+static inline size_t proceeding_output(peer *p, int64_t now,
+                                       const uint8_t **out) {
+  (void)now;
+  proceeding *c = p->impl;
+  size_t rl = strlen(c->request);
+  if (c->request_sent < rl) {
+    *out = (const uint8_t *)c->request + c->request_sent;
+    return rl - c->request_sent;
+  }
+  *out = c->out + c->out_sent;
+  return c->out_len - c->out_sent;
+}
+static inline void proceeding_written(peer *p, int64_t now, size_t n) {
+  (void)now;
+  proceeding *c = p->impl;
+  size_t rl = strlen(c->request);
+  if (c->request_sent < rl)
+    c->request_sent += n;
+  else
+    c->out_sent += n;
+}
+static inline bool proceeding_closes(peer *p) {
+  proceeding *c = p->impl;
+  return c->closing && c->out_sent == c->out_len;
+}
+static inline void proceeding_eof(peer *p, int64_t now) {
+  (void)now;
+  ((proceeding *)p->impl)->closing = true;
+}
+
+static inline peer proceeding_peer(proceeding *c) {
+  return (peer){proceeding_receive,
+                proceeding_output,
+                proceeding_written,
+                proceeding_closes,
+                proceeding_eof,
+                never,
+                c};
+}
+
 /* ---- the pump ---- */
 
 typedef struct pump_stats {

@@ -1,0 +1,280 @@
+"""A deliberately faulty client against `wsprobe serve`.
+
+tests/faulty_client/faulty_client.py is an Autobahn-style client driver
+with one fault at a time (--fault). Against the client handshake cases
+(cases/handshake-client, chs.N) and a few frame-level cases of this test's
+own (`role both`, so either side can play them), the conformant mode draws
+no fail, and each fault fails exactly the cases meant to catch it:
+
+    wrong-accept           chs.6-8    (a wrong, missing or foreign accept)
+    proceed-on-200         chs.1-5    (200, 302, 400, 404, 500)
+    ignore-upgrade         chs.9-12   (Upgrade, Connection)
+    unoffered-subprotocol  chs.13
+    unoffered-extension    chs.14-15  (it offers no permessage-deflate, so
+                                       the parameter cases chs.16-21 are
+                                       unimplemented in every mode)
+    no-mask, reuse-mask,   every case where the client sends a frame: the
+    zero-mask              positive controls chs.22-23 and the fc cases
+
+The serve process is the ASan build, stopped with SIGTERM, and must leave no
+sanitizer report; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BINARY, ROOT, SANITIZER_MARKERS
+
+sys.path.insert(0, str(ROOT / "tests" / "faulty_client"))
+
+import faulty_client  # noqa: E402
+
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+CLIENT = ROOT / "tests" / "faulty_client" / "faulty_client.py"
+LISTEN = re.compile(r"^wsprobe serve: listening on ws://127\.0\.0\.1:(?P<port>\d+)/ "
+                    r"\((?P<count>\d+) cases\)$")
+STARTUP_TIMEOUT = 30.0
+CLIENT_TIMEOUT = 180.0
+REPORT_TIMEOUT = 15.0
+STOP_TIMEOUT = 30.0
+
+CHS = [f"chs.{n}" for n in range(1, 24)]
+NEGATIVE = CHS[:21]
+CONTROLS = ["chs.22", "chs.23"]
+# chs.16-21 test how a client checks the parameters of an answer to its
+# permessage-deflate offer: this client offers none.
+UNTESTABLE = [f"chs.{n}" for n in range(16, 22)]
+
+# Frame-level cases of this test's own, playable from either side: the
+# client sends frames (echo, pong, the answering close), which is where the
+# masking faults show.
+FRAME_CASES = """\
+<info>
+id          fc.1
+title       A text message is echoed
+area        framing
+rfc         6455#5.6
+level       MUST
+role        both
+</info>
+<send>
+text "Hello, faulty client" echo
+close 1000
+</send>
+<expect>
+pass        echo & close 1000
+fail        otherwise
+</expect>
+
+<info>
+id          fc.2
+title       A binary message is echoed
+area        framing
+rfc         6455#5.6
+level       MUST
+role        both
+</info>
+<send>
+binary hex"00 01 02 fe ff" echo
+close 1000
+</send>
+<expect>
+pass        echo & close 1000
+fail        otherwise
+</expect>
+
+<info>
+id          fc.3
+title       A ping is answered with a pong
+area        pings
+rfc         6455#5.5.2
+level       MUST
+role        both
+</info>
+<send>
+ping "are you there" echo
+close 1000
+</send>
+<expect>
+pass        echo & close 1000
+fail        otherwise
+</expect>
+"""
+FC = ["fc.1", "fc.2", "fc.3"]
+MASKED = CONTROLS + FC
+
+EXPECTED_FAILS = {
+    "none": [],
+    "wrong-accept": ["chs.6", "chs.7", "chs.8"],
+    "proceed-on-200": ["chs.1", "chs.2", "chs.3", "chs.4", "chs.5"],
+    "ignore-upgrade": ["chs.9", "chs.10", "chs.11", "chs.12"],
+    "unoffered-subprotocol": ["chs.13"],
+    "unoffered-extension": ["chs.14", "chs.15"],
+    "no-mask": MASKED,
+    "reuse-mask": MASKED,
+    "zero-mask": MASKED,
+}
+# The words a fail names (PROTOCOL.md 0: a fail names the rule broken).
+RULE = {
+    "no-mask": "RFC 6455 5.1",
+    "reuse-mask": "RFC 6455 5.3",
+    "zero-mask": "RFC 6455 5.3",
+}
+
+# Mask key checks (RFC 6455 5.3: a fresh key per frame) are the harness's
+# own: a tree without them cannot catch these two faults.
+ERRORS_H = (ROOT / "codec" / "errors.h").read_text()
+KEY_CHECKS = {"reuse-mask": "WS_E_MASK_KEY_REUSED", "zero-mask": "WS_E_MASK_KEY_ZERO"}
+
+
+def serve_available() -> bool:
+    try:
+        r = subprocess.run([str(BINARY), "serve", "--help"], capture_output=True,
+                           timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0 and b"getCaseCount" in r.stdout + r.stderr
+
+
+class Serve:
+    """One `wsprobe serve --cases chs,fc` with the fc cases added."""
+
+    def __init__(self, work: Path):
+        self.out = work / "out"
+        case_file = work / "fc.case"
+        case_file.write_text(FRAME_CASES)
+        self.args = [str(BINARY), "serve", "--port", "0", "--out", str(self.out),
+                     "--case-file", str(case_file), "--cases", "chs,fc"]
+        self.stdout = open(work / "serve.out", "w+b")
+        self.stderr = open(work / "serve.err", "w+b")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=self.stdout, stderr=self.stderr)
+        self.port, self.count = self._wait_listening()
+
+    def _wait_listening(self) -> tuple[int, int]:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            text = Path(self.stdout.name).read_text(errors="replace")
+            if "\n" in text:
+                line = text.split("\n", 1)[0]
+                m = LISTEN.match(line)
+                assert m, f"unexpected first line {line!r} from {self.args}"
+                return int(m.group("port")), int(m.group("count"))
+            if self.proc.poll() is not None:
+                raise AssertionError(f"serve exited {self.proc.returncode}: {self.err()}")
+            time.sleep(0.02)
+        self.proc.kill()
+        raise AssertionError(f"serve did not listen within {STARTUP_TIMEOUT} s")
+
+    def err(self) -> str:
+        return Path(self.stderr.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=STOP_TIMEOUT)
+                raise AssertionError("serve did not stop on SIGTERM")
+        err = self.err()
+        assert not any(m in err for m in SANITIZER_MARKERS), err[-4000:]
+
+
+@pytest.fixture(scope="module")
+def serve():
+    if not serve_available():
+        pytest.skip(f"{BINARY} has no `serve` command")
+    with tempfile.TemporaryDirectory(prefix="wsprobe-faulty-client-") as work:
+        s = Serve(Path(work))
+        try:
+            yield s
+        finally:
+            s.stop()
+
+
+def case_order(case_id: str) -> tuple[str, int]:
+    prefix, _, n = case_id.partition(".")
+    return prefix, int(n)
+
+
+def run_client(serve: Serve, fault: str) -> dict[str, dict]:
+    """The client through every case with one fault; the agent's verdicts
+    (from the results.json /updateReports wrote), by case id."""
+    agent = f"faulty-{fault}"
+    r = subprocess.run([str(SYSTEM_PYTHON), str(CLIENT), "--url",
+                        f"ws://127.0.0.1:{serve.port}", "--agent", agent, "--fault", fault,
+                        "--timeout", "10"],
+                       capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert r.returncode == 0, r.stderr[-4000:]
+    results = serve.out / agent / "results.json"
+    deadline = time.monotonic() + REPORT_TIMEOUT
+    while True:
+        try:
+            data = json.loads(results.read_text())
+            cases = {c["id"]: c for c in data["cases"]}
+            if len(cases) == serve.count:
+                return cases
+        except (OSError, ValueError, KeyError):
+            pass
+        assert time.monotonic() < deadline, f"no complete {results}: {r.stderr[-2000:]}"
+        # The client asks for the reports as soon as its last case's
+        # connection is closed, which may be before serve has recorded that
+        # case: ask again (as a driver may), until every case is in.
+        time.sleep(0.2)
+        faulty_client.session("127.0.0.1", serve.port, f"/updateReports?agent={agent}",
+                              "none", faulty_client.Masker("none"), 10.0,
+                              time.monotonic() + 10.0)
+
+
+def test_serve_plays_the_client_handshake_and_frame_cases(serve):
+    assert serve.count == len(CHS) + len(FC)
+
+
+@pytest.mark.parametrize("fault", list(EXPECTED_FAILS))
+def test_each_fault_fails_exactly_its_cases(serve, fault):
+    if fault in KEY_CHECKS and KEY_CHECKS[fault] not in ERRORS_H:
+        pytest.skip(f"this tree has no {KEY_CHECKS[fault]} check (mask keys, RFC 6455 5.3)")
+    cases = run_client(serve, fault)
+    assert set(cases) == set(CHS + FC)
+    verdicts = {i: c["verdict"] for i, c in cases.items()}
+    errors = {i: cases[i]["reason"] for i, v in verdicts.items() if v == "error"}
+    assert not errors, errors
+    fails = sorted((i for i, v in verdicts.items() if v == "fail"), key=case_order)
+    assert fails == sorted(EXPECTED_FAILS[fault], key=case_order), {
+        i: cases[i]["reason"] for i in set(fails) ^ set(EXPECTED_FAILS[fault])}
+    for i in fails:
+        reason = cases[i]["reason"]
+        if fault in RULE:
+            assert RULE[fault] in reason, (i, reason)
+        else:
+            assert reason.startswith("proceeded after"), (i, reason)
+            assert "MUST" in reason, (i, reason)
+    # What no fault touches keeps its conformant verdict: the parameter
+    # cases stay unimplemented (no permessage-deflate offered), the rest pass.
+    for i in UNTESTABLE:
+        assert verdicts[i] == "unimplemented", (i, cases[i]["reason"])
+    for i in set(CHS + FC) - set(fails) - set(UNTESTABLE):
+        assert verdicts[i] == "pass", (fault, i, verdicts[i], cases[i]["reason"])
+
+
+def test_a_bad_url_is_a_clear_error_not_a_hang():
+    free = subprocess.run([str(SYSTEM_PYTHON), str(CLIENT), "--url", "ws://127.0.0.1:1",
+                           "--fault", "none"], capture_output=True, text=True, timeout=30)
+    assert free.returncode == 2
+    assert "cannot connect to 127.0.0.1:1" in free.stderr
+    bad = subprocess.run([str(SYSTEM_PYTHON), str(CLIENT), "--url", "http://x",
+                          "--fault", "none"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2
+    assert "--url must be ws://HOST:PORT" in bad.stderr
