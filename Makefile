@@ -27,7 +27,9 @@ HARNESS_SRC := $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 REPORTS_SRC := $(wildcard reports/*.c)
 CASE_FILES  := $(shell find cases -name '*.case' 2>/dev/null | sort)
 ASSET_FILES := $(sort $(wildcard reports/assets/*))
-GEN_SRC     := build/gen/builtin_cases.c build/gen/report_assets.c
+SERVE_PAGE  := harness/cli/serve_page.html
+GEN_SRC     := build/gen/builtin_cases.c build/gen/report_assets.c \
+               build/gen/serve_page.c
 LIB_SRC     := $(CODEC_SRC) $(SERVER_SRC) $(HARNESS_SRC) $(REPORTS_SRC) $(GEN_SRC)
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 UNIT_HELPER := $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c)) bench/utf8_dfa.c
@@ -55,6 +57,12 @@ build/gen/report_assets.c: scripts/embed_files.py $(ASSET_FILES)
 	@echo "  GEN     $@"
 	@$(PYTHON) scripts/embed_files.py $@ reports/assets.h ws_asset \
 	  ws_report_assets $(ASSET_FILES)
+
+# The browser driver page of `wsprobe serve` (GET /).
+build/gen/serve_page.c: scripts/embed_files.py $(SERVE_PAGE)
+	@echo "  GEN     $@"
+	@$(PYTHON) scripts/embed_files.py $@ cli/serve_page.h ws_serve_page_file \
+	  ws_serve_page_files $(SERVE_PAGE)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)

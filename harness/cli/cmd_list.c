@@ -8,11 +8,16 @@
 #include <string.h>
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: wsprobe list [PATTERNS...] [--case-file F]... "
-               "[--cases-dir D]...\n\n"
-               "Lists the cases (id, area, level, title). PATTERNS select as\n"
-               "'wsprobe test --cases' does: areas, id prefixes, globs; "
-               "comma-separated or\nseveral arguments.\n");
+  fprintf(
+      out,
+      "usage: wsprobe list [PATTERNS...] [--case-file F]... "
+      "[--cases-dir D]...\n"
+      "                    [--role client|server]\n\n"
+      "Lists the cases (id, area, level, title). PATTERNS select as\n"
+      "'wsprobe test --cases' does: areas, id prefixes, globs; "
+      "comma-separated or\nseveral arguments. --role server lists the cases "
+      "`wsprobe serve` plays\nagainst clients (default client: "
+      "those `wsprobe test` plays against servers).\n");
 }
 
 /* Positional patterns joined with commas; NULL when none. */
@@ -53,13 +58,18 @@ int ws_cmd_list(int argc, char **argv) {
   static const struct option longopts[] = {
       {"case-file", required_argument, NULL, 'f'},
       {"cases-dir", required_argument, NULL, 'd'},
+      {"role", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   ws_case_sources src = {0};
+  enum ws_role role = WS_ROLE_CLIENT;
   int opt, rc = WS_EXIT_USAGE;
   optind = 1;
   while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-    if (opt == 'f' || opt == 'd') {
+    if (opt == 'r') {
+      if (ws_test_parse_role(optarg, &role) != 0)
+        goto done;
+    } else if (opt == 'f' || opt == 'd') {
       if ((opt == 'f'
                ? ws_test_sources_add(&src.files, &src.file_count, optarg)
                : ws_test_sources_add(&src.dirs, &src.dir_count, optarg)) != 0)
@@ -73,7 +83,7 @@ int ws_cmd_list(int argc, char **argv) {
   char err[1024];
   char *patterns = join_patterns(argc - optind, argv + optind);
   /* The seed only shapes random() payloads, which a listing never shows. */
-  ws_catalogue *cat = ws_test_load_catalogue(0, &src, err, sizeof err);
+  ws_catalogue *cat = ws_test_load_catalogue(role, 0, &src, err, sizeof err);
   const ws_case **cases = NULL;
   size_t count = 0;
   if (!cat) {

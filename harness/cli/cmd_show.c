@@ -31,6 +31,7 @@ typedef struct show_options {
   const char *origin;
   char *extra_headers;
   ws_case_sources src;
+  enum ws_role role; /* --role: which side's catalogue */
 } show_options;
 
 /* ---- steps as written ---- */
@@ -360,10 +361,14 @@ static void usage(FILE *out) {
       out,
       "usage: wsprobe show ID [--seed S] [--url URL] [--origin O] "
       "[--header \"K: V\"]...\n"
-      "                     [--case-file F]... [--cases-dir D]...\n\n"
+      "                     [--case-file F]... [--cases-dir D]... "
+      "[--role client|server]\n\n"
       "Prints a case: info, steps, expectations, and the exact bytes "
       "it sends with\nthat seed (default 0) to that URL (default " DEFAULT_URL
-      ").\n");
+      ").\n"
+      "--role server shows a case of `wsprobe serve` (the harness as the "
+      "server);\nits bytes are not printed (they go unmasked, after the "
+      "client's request).\n");
 }
 
 static int parse(int argc, char **argv, show_options *o) {
@@ -374,6 +379,7 @@ static int parse(int argc, char **argv, show_options *o) {
       {"header", required_argument, NULL, 'H'},
       {"case-file", required_argument, NULL, 'f'},
       {"cases-dir", required_argument, NULL, 'd'},
+      {"role", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   char err[256];
@@ -395,6 +401,8 @@ static int parse(int argc, char **argv, show_options *o) {
       rc = ws_test_sources_add(&o->src.files, &o->src.file_count, optarg);
     else if (opt == 'd')
       rc = ws_test_sources_add(&o->src.dirs, &o->src.dir_count, optarg);
+    else if (opt == 'r')
+      rc = ws_test_parse_role(optarg, &o->role);
     else if (opt == 'h' || opt == '?') {
       usage(opt == 'h' ? stdout : stderr);
       return opt == 'h' ? 1 : -1;
@@ -417,7 +425,8 @@ static int show(const show_options *o) {
     fprintf(stderr, "wsprobe: show: %s\n", err);
     return WS_EXIT_USAGE;
   }
-  ws_catalogue *cat = ws_test_load_catalogue(o->seed, &o->src, err, sizeof err);
+  ws_catalogue *cat =
+      ws_test_load_catalogue(o->role, o->seed, &o->src, err, sizeof err);
   if (!cat) {
     fprintf(stderr, "wsprobe: %s\n", err);
     return WS_EXIT_USAGE;
@@ -430,7 +439,12 @@ static int show(const show_options *o) {
     rc = WS_EXIT_USAGE;
   } else {
     print_info(c);
-    print_bytes(c, o, &url);
+    if (o->role == WS_ROLE_CLIENT)
+      print_bytes(c, o, &url);
+    else
+      printf("\nAs the server, the harness answers the client's request "
+             "with a 101 (from the\ncase's `handshake` step), then plays "
+             "the steps with unmasked frames.\n");
   }
   ws_catalogue_free(cat);
   return rc;

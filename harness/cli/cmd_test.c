@@ -20,6 +20,7 @@
  * ws_test_run is one run; --autobahn-config and --autobahn-report go to
  * test_autobahn.c, which calls it once per server with hooks
  * (test_hooks.h). */
+#include "cli/case_record.h"
 #include "cli/commands.h"
 #include "cli/summary.h"
 #include "cli/test_autobahn.h"
@@ -77,16 +78,6 @@ static size_t index_of(const struct test_run *t, const ws_case *c) {
   return t->case_count;
 }
 
-/* When grading itself runs out of memory the case still gets a row. */
-static void minimal_error(const ws_case *c, ws_case_result *r) {
-  memset(r, 0, sizeof *r);
-  r->id = strdup(c->id);
-  r->verdict = WS_VERDICT_ERROR;
-  r->reason_code = strdup("harness");
-  r->reason = strdup("out of memory while grading the case");
-  r->close_by = "none";
-}
-
 static void print_verbose(const struct test_run *t, const ws_case *c,
                           const ws_observation *obs, const ws_case_result *r) {
   if (t->tty)
@@ -101,28 +92,6 @@ static void print_verbose(const struct test_run *t, const ws_case *c,
   ws_wire_format_observation(stdout, obs);
   putchar('\n');
   fflush(stdout);
-}
-
-/* Under t->lock. The run's memory and reports stay bounded whatever the
- * peer sent (test_options.h): the wire log is cut to what is left of the
- * report budget, then moved to the spill file. */
-static void keep_within_budget(struct test_run *t, ws_case_result *r) {
-  size_t cost = ws_wire_cost(r);
-  if (cost > t->report_wire_left) {
-    size_t room = t->report_wire_left > WS_TEST_CASE_WIRE_FLOOR
-                      ? t->report_wire_left
-                      : WS_TEST_CASE_WIRE_FLOOR;
-    char why[160];
-    snprintf(why, sizeof why,
-             "wire log cut: the run's report budget (%zu bytes of wire "
-             "logs) is spent",
-             (size_t)WS_TEST_REPORT_WIRE_BUDGET);
-    cost = ws_wire_cut(r, room, why);
-    t->wire_cut_cases++;
-  }
-  t->report_wire_left -=
-      cost < t->report_wire_left ? cost : t->report_wire_left;
-  (void)ws_wire_spill(&t->results, r); /* on failure it stays in memory */
 }
 
 /* Under t->lock. The first case the target left unrun marks when it stopped
@@ -141,16 +110,15 @@ static void note_target_lost(struct test_run *t, const ws_case_result *r) {
 
 static void on_case_done(const ws_case *c, ws_observation *obs, void *ctx) {
   struct test_run *t = ctx;
-  ws_case_result r = {0};
-  if (ws_grade_case(c, obs, t->o->wire_all, &r) != 0)
-    minimal_error(c, &r);
+  ws_case_result r;
+  ws_record_grade(c, obs, t->o->wire_all, &r);
   if (t->o->verbose)
     print_verbose(t, c, obs, &r);
   ws_observation_free(obs);
   free(obs);
 
   pthread_mutex_lock(&t->lock);
-  keep_within_budget(t, &r);
+  ws_record_bound_wire(&t->wire_budget, &t->results, &r);
   note_target_lost(t, &r);
   size_t at = t->results.case_count, ci = index_of(t, c);
   if (t->span && ci < t->case_count) {
@@ -198,36 +166,6 @@ static void sort_results(struct test_run *t) {
   free(slot);
 }
 
-static int sub_path(char *out, size_t cap, const char *dir, const char *file) {
-  size_t n = strlen(dir);
-  while (n > 1 && dir[n - 1] == '/')
-    n--;
-  return snprintf(out, cap, "%.*s/%s", (int)n, dir, file) >= (int)cap ? -1 : 0;
-}
-
-/* results.json (at --json, or in --out), then the other formats into
- * --out; junit.xml and summary.md show every case in its CI role. */
-static int write_reports(struct test_run *t, const ws_gate *g, char *err,
-                         size_t cap) {
-  const ws_run_results *r = &t->results;
-  static const char *const files[] = {"junit.xml", "summary.md", "index.html"};
-  if (ws_results_write_json(r, t->json_path, err, cap) != 0)
-    return -1;
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    char path[4096];
-    if (sub_path(path, sizeof path, t->o->out_dir, files[i]) != 0) {
-      snprintf(err, cap, "%s: path too long", t->o->out_dir);
-      return -1;
-    }
-    int rc = i == 0   ? ws_report_write_junit_gated(r, g, path, err, cap)
-             : i == 1 ? ws_report_write_markdown_gated(r, g, path, err, cap)
-                      : ws_report_write_html(r, path, err, cap);
-    if (rc != 0)
-      return -1;
-  }
-  return 0;
-}
-
 /* Called with t->lock held or with no other thread left. The exit status
  * is the CI gate's (ci_gate.h: --fail-on, --baseline), so the reports and
  * the status cannot disagree; 2 when a report could not be written. */
@@ -247,7 +185,8 @@ static int finish_run(struct test_run *t, bool interrupted) {
     ok = false;
   }
   if (ok)
-    ok = write_reports(t, &g, err, sizeof err) == 0;
+    ok = ws_record_write_reports(&t->results, &g, t->json_path, t->o->out_dir,
+                                 err, sizeof err) == 0;
   if (ok && g.baseline)
     ok =
         ws_baseline_append_json(t->json_path, &t->baseline, t->o->fail_on,
@@ -295,8 +234,8 @@ static int prepare_json_path(struct test_run *t) {
   }
   if (o->json_path)
     snprintf(t->json_path, sizeof t->json_path, "%s", o->json_path);
-  else if (sub_path(t->json_path, sizeof t->json_path, o->out_dir,
-                    "results.json") != 0) {
+  else if (ws_record_sub_path(t->json_path, sizeof t->json_path, o->out_dir,
+                              "results.json") != 0) {
     fprintf(stderr, "wsprobe: test: --out: path too long\n");
     return -1;
   }
@@ -592,11 +531,13 @@ int ws_cmd_test(int argc, char **argv) {
 }
 
 int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
-  struct test_run t = {.o = o,
-                       .hooks = hooks,
-                       .tty = isatty(STDERR_FILENO) == 1,
-                       .stop = &stop_requested,
-                       .report_wire_left = WS_TEST_REPORT_WIRE_BUDGET};
+  struct test_run t = {
+      .o = o,
+      .hooks = hooks,
+      .tty = isatty(STDERR_FILENO) == 1,
+      .stop = &stop_requested,
+  };
+  ws_wire_budget_init(&t.wire_budget);
   pthread_mutex_init(&t.lock, NULL);
   ws_results_init(&t.results);
   /* From the start: a Ctrl-C while the catalogue loads or the preflight
@@ -604,8 +545,8 @@ int ws_test_run(const ws_test_options *o, const ws_test_hooks *hooks) {
    * of killing the process with nothing written. */
   install_signals();
   char err[1024];
-  ws_catalogue *cat =
-      ws_test_load_catalogue(o->seed, &o->sources, err, sizeof err);
+  ws_catalogue *cat = ws_test_load_catalogue(WS_ROLE_CLIENT, o->seed,
+                                             &o->sources, err, sizeof err);
   int rc = WS_EXIT_USAGE;
   if (!cat)
     fprintf(stderr, "wsprobe: %s\n", err);

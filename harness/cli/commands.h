@@ -7,6 +7,7 @@ enum { WS_EXIT_OK = 0, WS_EXIT_FAILURES = 1, WS_EXIT_USAGE = 2 };
 
 int ws_cmd_echo_server(int argc, char **argv);
 int ws_cmd_test(int argc, char **argv);
+int ws_cmd_serve(int argc, char **argv);
 int ws_cmd_list(int argc, char **argv);
 int ws_cmd_show(int argc, char **argv);
 int ws_cmd_report(int argc, char **argv);

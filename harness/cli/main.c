@@ -13,6 +13,10 @@ struct command {
 static const struct command commands[] = {
     {"test", "run the case catalogue against a server (or the built-in one)",
      ws_cmd_test},
+    {"serve",
+     "be the server for clients under test (Autobahn's URL "
+     "protocol, a browser page)",
+     ws_cmd_serve},
     {"list", "list the cases of the catalogue", ws_cmd_list},
     {"show", "show one case: steps, expectations and the bytes it sends",
      ws_cmd_show},

@@ -259,7 +259,8 @@ int ws_test_autobahn(const ws_test_options *o) {
   ws_catalogue *cat = NULL;
   struct server_plan *plans = NULL;
   if (rc == 0 &&
-      !(cat = ws_test_load_catalogue(o->seed, &o->sources, err, sizeof err))) {
+      !(cat = ws_test_load_catalogue(WS_ROLE_CLIENT, o->seed, &o->sources, err,
+                                     sizeof err))) {
     fprintf(stderr, "wsprobe: %s\n", err);
     rc = WS_EXIT_USAGE;
   }

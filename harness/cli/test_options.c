@@ -139,7 +139,7 @@ int ws_test_header_append(char **headers, const char *text, char *err,
   return 0;
 }
 
-static int parse_scale(const char *text, double *out) {
+int ws_test_parse_scale(const char *text, double *out) {
   char *end;
   errno = 0;
   double v = strtod(text, &end);
@@ -185,8 +185,7 @@ int ws_test_parse_fail_on(const char *text, unsigned *out, char *err,
   return 0;
 }
 
-/* --cases given twice adds to the first. */
-static int append_patterns(const char **slot, char **owned, const char *v) {
+int ws_test_append_patterns(const char **slot, char **owned, const char *v) {
   if (!*slot) {
     *slot = v;
     return 0;
@@ -226,9 +225,9 @@ static int parse_one(int opt, ws_test_options *o) {
   char err[256];
   switch (opt) {
   case 'c':
-    return append_patterns(&o->patterns, &owned_patterns, optarg);
+    return ws_test_append_patterns(&o->patterns, &owned_patterns, optarg);
   case 'x':
-    return append_patterns(&o->excludes, &owned_excludes, optarg);
+    return ws_test_append_patterns(&o->excludes, &owned_excludes, optarg);
   case 'j':
     if (ws_arg_uint("--jobs", optarg, 1, WS_TEST_MAX_JOBS, &v) != 0)
       return -1;
@@ -241,7 +240,7 @@ static int parse_one(int opt, ws_test_options *o) {
     o->json_path = optarg;
     return 0;
   case 't':
-    return parse_scale(optarg, &o->timeout_scale);
+    return ws_test_parse_scale(optarg, &o->timeout_scale);
   case 'H':
     if (ws_test_header_append(&o->extra_headers, optarg, err, sizeof err)) {
       fprintf(stderr, "wsprobe: --header: %s\n", err);
@@ -413,13 +412,28 @@ void ws_test_options_free(ws_test_options *o) {
 
 /* ---- catalogue ---- */
 
-ws_catalogue *ws_test_load_catalogue(uint64_t seed, const ws_case_sources *src,
-                                     char *err, size_t cap) {
+int ws_test_parse_role(const char *text, enum ws_role *out) {
+  if (strcmp(text, "client") == 0 || strcmp(text, "server") == 0) {
+    *out = text[0] == 'c' ? WS_ROLE_CLIENT : WS_ROLE_SERVER;
+    return 0;
+  }
+  fprintf(stderr,
+          "wsprobe: --role: '%s' is not client (the cases `test` plays "
+          "against a server) or server (the cases `serve` plays against a "
+          "client)\n",
+          text);
+  return -1;
+}
+
+ws_catalogue *ws_test_load_catalogue(enum ws_role role, uint64_t seed,
+                                     const ws_case_sources *src, char *err,
+                                     size_t cap) {
   ws_catalogue *cat = ws_catalogue_new(seed);
   if (!cat) {
     snprintf(err, cap, "out of memory");
     return NULL;
   }
+  ws_catalogue_set_role(cat, role);
   int rc = ws_catalogue_add_builtin(cat, err, cap);
   for (size_t i = 0; rc == 0 && src && i < src->file_count; i++)
     rc = ws_catalogue_add_file(cat, src->files[i], err, cap);

@@ -86,6 +86,15 @@ size_t ws_test_effective_wire_max(const ws_test_options *o);
 int ws_test_parse_fail_on(const char *text, unsigned *out, char *err,
                           size_t cap);
 
+/* --timeout-scale: a number in 0.1..100. 0, or -1 with a message on
+ * stderr. */
+int ws_test_parse_scale(const char *text, double *out);
+
+/* --cases/--exclude given twice add to the first: *slot becomes "a,b", a
+ * heap string kept in *owned (freed and replaced on the next join). 0 or -1
+ * (out of memory). */
+int ws_test_append_patterns(const char **slot, char **owned, const char *v);
+
 /* Appends "K: V\r\n" to *headers (heap, may be NULL) after checking that
  * the text is a header line: a token, a colon, a value without CR, LF or
  * other control characters except tab. 0, or -1 with a reason. */
@@ -100,10 +109,18 @@ uint64_t ws_test_random_seed(void);
 int ws_test_sources_add(const char ***list, size_t *count, const char *v);
 void ws_test_sources_free(ws_case_sources *s);
 
-/* The built-in catalogue plus the extra files and directories, sorted.
- * NULL with "FILE:LINE: message" (or another reason) in err. */
-ws_catalogue *ws_test_load_catalogue(uint64_t seed, const ws_case_sources *src,
-                                     char *err, size_t cap);
+/* --role of `list` and `show`: "client" (the cases `test` plays, the
+ * default) or "server" (the cases `serve` plays). 0, or -1 with a message
+ * on stderr. */
+int ws_test_parse_role(const char *text, enum ws_role *out);
+
+/* The built-in catalogue plus the extra files and directories, sorted,
+ * holding the cases the harness can play as `role` (WS_ROLE_CLIENT for
+ * `test`, WS_ROLE_SERVER for `serve`). NULL with "FILE:LINE: message" (or
+ * another reason) in err. */
+ws_catalogue *ws_test_load_catalogue(enum ws_role role, uint64_t seed,
+                                     const ws_case_sources *src, char *err,
+                                     size_t cap);
 
 /* The cases matching any comma-separated pattern in `patterns` (all when
  * NULL) and none in `excludes`, in catalogue order. A pattern that matches

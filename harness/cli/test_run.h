@@ -7,6 +7,7 @@
 #define WS_HARNESS_TEST_RUN_H
 
 #include "case/case.h"
+#include "cli/case_record.h"
 #include "cli/test_hooks.h"
 #include "cli/test_options.h"
 #include "io/exec_server.h"
@@ -41,9 +42,8 @@ struct test_run {
   bool tty;
   int64_t t0;
   char json_path[4096];
-  size_t report_wire_left; /* of WS_TEST_REPORT_WIRE_BUDGET */
-  size_t wire_cut_cases;   /* cases whose log the report budget cut */
-  ws_baseline baseline;    /* loaded when o->baseline */
+  ws_wire_budget wire_budget; /* the report budget (case_record.h) */
+  ws_baseline baseline;       /* loaded when o->baseline */
   ws_baseline_outcome outcome;
   /* The scheduler's stop flag. cmd_test.c owns it (its signal handler sets
    * it); test_crash.c sets it through this pointer when the server is lost,

@@ -10,6 +10,8 @@
  * One mutex guards the state, so `wsprobe test` may poll from any thread. */
 #include "io/exec_server.h"
 
+#include "io/exec_child.h"
+
 #include "util/clock.h"
 
 #include <arpa/inet.h>
@@ -42,9 +44,7 @@ struct ws_exec_server {
   pthread_t reader;
   bool reader_running;
   pthread_mutex_t lock;
-  /* Ring buffer of the child's stderr (guarded by lock). */
-  char ring[WS_EXEC_STDERR_TAIL];
-  size_t ring_start, ring_len;
+  ws_exec_tail tail; /* the child's stderr (guarded by lock) */
   bool stderr_eof;
 };
 
@@ -56,31 +56,6 @@ static void sleep_ms(int ms) {
 
 /* ---- stderr ---- */
 
-static void ring_put(ws_exec_server *s, const char *p, size_t n) {
-  if (n >= WS_EXEC_STDERR_TAIL) { /* only the tail of it fits */
-    p += n - WS_EXEC_STDERR_TAIL;
-    n = WS_EXEC_STDERR_TAIL;
-  }
-  for (size_t i = 0; i < n; i++) {
-    size_t at = (s->ring_start + s->ring_len) % WS_EXEC_STDERR_TAIL;
-    s->ring[at] = p[i];
-    if (s->ring_len < WS_EXEC_STDERR_TAIL)
-      s->ring_len++;
-    else
-      s->ring_start = (s->ring_start + 1) % WS_EXEC_STDERR_TAIL;
-  }
-}
-
-static char *ring_copy(ws_exec_server *s) {
-  char *out = malloc(s->ring_len + 1);
-  if (!out)
-    return NULL;
-  for (size_t i = 0; i < s->ring_len; i++)
-    out[i] = s->ring[(s->ring_start + i) % WS_EXEC_STDERR_TAIL];
-  out[s->ring_len] = '\0';
-  return out;
-}
-
 static void *reader_main(void *arg) {
   ws_exec_server *s = arg;
   char buf[4096];
@@ -90,7 +65,7 @@ static void *reader_main(void *arg) {
       continue;
     pthread_mutex_lock(&s->lock);
     if (n > 0)
-      ring_put(s, buf, (size_t)n);
+      ws_exec_tail_put(&s->tail, buf, (size_t)n);
     else
       s->stderr_eof = true;
     pthread_mutex_unlock(&s->lock);
@@ -129,75 +104,26 @@ static bool port_accepts(uint16_t port) {
   return ok;
 }
 
-/* The command with every "{port}" replaced; heap. */
-static char *substitute(const char *cmd, uint16_t port) {
-  char num[8];
-  int nl = snprintf(num, sizeof num, "%u", (unsigned)port);
-  size_t n = 0;
-  for (const char *p = cmd; *p; p++)
-    n += strncmp(p, "{port}", 6) == 0 ? (size_t)nl : 1;
-  char *out = malloc(n + 1), *o = out;
-  if (!out)
-    return NULL;
-  for (const char *p = cmd; *p;) {
-    if (strncmp(p, "{port}", 6) == 0) {
-      memcpy(o, num, (size_t)nl);
-      o += nl;
-      p += 6;
-    } else {
-      *o++ = *p++;
-    }
-  }
-  *o = '\0';
-  return out;
-}
-
 /* ---- the child ---- */
 
-/* In the child, between fork and exec: only async-signal-safe calls. */
-static void child_exec(const char *cmd, int err_w) {
-  setpgid(0, 0);
-  int null = open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    dup2(null, STDIN_FILENO);
-    dup2(null, STDOUT_FILENO);
-  }
-  dup2(err_w, STDERR_FILENO);
-  /* The harness's sockets and pipes are not the server's business. */
-  for (int fd = 3; fd < 1024; fd++)
-    close(fd);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
-  execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-  _exit(127);
-}
-
 static int spawn(ws_exec_server *s, char *err, size_t cap) {
-  char *cmd = substitute(s->command, s->port);
-  int fds[2];
-  if (!cmd || pipe2(fds, O_CLOEXEC) != 0) {
-    free(cmd);
-    snprintf(err, cap, "cannot start the server: %s", strerror(errno));
+  char num[8];
+  snprintf(num, sizeof num, "%u", (unsigned)s->port);
+  char *cmd = ws_exec_substitute(s->command, "{port}", num);
+  if (!cmd) {
+    snprintf(err, cap, "out of memory");
     return -1;
   }
-  pid_t pid = fork();
-  if (pid == 0)
-    child_exec(cmd, fds[1]);
-  int saved = errno;
+  pid_t pid;
+  int err_fd;
+  int rc = ws_exec_spawn(cmd, &pid, &err_fd, err, cap);
   free(cmd);
-  close(fds[1]);
-  if (pid < 0) {
-    close(fds[0]);
-    snprintf(err, cap, "fork: %s", strerror(saved));
+  if (rc != 0)
     return -1;
-  }
-  setpgid(pid, pid); /* also here: no race with our first kill() */
   s->pid = pid;
   s->reaped = false;
-  s->err_fd = fds[0];
-  s->ring_start = s->ring_len = 0;
+  s->err_fd = err_fd;
+  s->tail.start = s->tail.len = 0;
   s->stderr_eof = false;
   s->reader_running = pthread_create(&s->reader, NULL, reader_main, s) == 0;
   return 0;
@@ -333,7 +259,7 @@ static int start_once(ws_exec_server *s, bool *retry, char *err, size_t cap) {
   char how[96], line[160];
   describe_exit(s, how, sizeof how);
   pthread_mutex_lock(&s->lock);
-  char *tail = ring_copy(s);
+  char *tail = ws_exec_tail_copy(&s->tail);
   pthread_mutex_unlock(&s->lock);
   last_line(tail ? tail : "", line, sizeof line);
   *retry = tail && says_in_use(tail);
@@ -388,21 +314,16 @@ bool ws_exec_server_exited(ws_exec_server *s, ws_exec_exit *ex) {
   if (!gone)
     return false;
   finish_reader(s); /* no-op after the first time */
-  int st = s->wait_status;
-  memset(ex, 0, sizeof *ex);
-  ex->exited = true;
-  ex->signaled = WIFSIGNALED(st);
-  ex->signal = ex->signaled ? WTERMSIG(st) : 0;
-  ex->status = ex->signaled ? 0 : WEXITSTATUS(st);
+  ws_exec_exit_from_status(s->wait_status, ex);
   pthread_mutex_lock(&s->lock);
-  ex->stderr_tail = ring_copy(s);
+  ex->stderr_tail = ws_exec_tail_copy(&s->tail);
   pthread_mutex_unlock(&s->lock);
   return true;
 }
 
 char *ws_exec_server_stderr(ws_exec_server *s) {
   pthread_mutex_lock(&s->lock);
-  char *tail = ring_copy(s);
+  char *tail = ws_exec_tail_copy(&s->tail);
   pthread_mutex_unlock(&s->lock);
   return tail;
 }

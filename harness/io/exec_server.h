@@ -5,23 +5,13 @@
 #ifndef WS_HARNESS_EXEC_SERVER_H
 #define WS_HARNESS_EXEC_SERVER_H
 
+#include "io/exec_child.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define WS_EXEC_STDERR_TAIL 16384 /* bytes of the child's stderr kept */
-
 typedef struct ws_exec_server ws_exec_server;
-
-/* How the child ended. */
-typedef struct ws_exec_exit {
-  bool exited; /* it is gone (exit or signal) */
-  int status;  /* exit status when !signaled */
-  bool signaled;
-  int signal;
-  char *stderr_tail; /* heap, NUL-terminated, the last bytes it wrote to
-                        stderr (a sanitizer report included), or NULL */
-} ws_exec_exit;
 
 /* Starts `command` through /bin/sh with every "{port}" replaced by a free
  * loopback port, and waits (up to startup_ms) until that port accepts TCP.
