@@ -8,6 +8,7 @@
 #include "io/tcp.h"
 #include "run/drive.h"
 #include "run/serve_internal.h"
+#include "run/serve_playing.h"
 #include "util/clock.h"
 
 #include <arpa/inet.h>
@@ -27,6 +28,9 @@
  * endpoint's message and close (times --timeout-scale). */
 #define REQUEST_MS 10000
 #define ANSWER_MS 5000
+/* How long getCaseStatus and updateReports wait for the agent's cases in
+ * play to end (the one its driver just closed ends within its grace). */
+#define SETTLE_MS 10000
 #define ACCEPT_POLL_MS 100
 
 struct ws_serve {
@@ -38,6 +42,7 @@ struct ws_serve {
   pthread_cond_t idle;
   int active;   /* connection threads */
   int refusing; /* threads answering 503 */
+  serve_playing playing;
 };
 
 typedef struct conn {
@@ -99,6 +104,7 @@ int ws_serve_open(const ws_serve_options *o, ws_serve **out, char *err,
                                               : WS_SERVE_DEFAULT_CONNECTIONS;
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->idle, NULL);
+  serve_playing_init(&s->playing);
   *out = s;
   return 0;
 }
@@ -118,6 +124,7 @@ void ws_serve_close(ws_serve *s) {
     return;
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->idle);
+  serve_playing_destroy(&s->playing);
   free(s);
 }
 
@@ -191,6 +198,7 @@ static void run_case(ws_serve *s, ws_transport *t, serve_request *r,
     refuse(s, t, 503, "out of memory");
     return;
   }
+  int slot = serve_playing_start(&s->playing, agent);
   ws_observation_init(obs);
   if (o->wire_max)
     obs->wire_max = o->wire_max;
@@ -222,6 +230,7 @@ static void run_case(ws_serve *s, ws_transport *t, serve_request *r,
     ws_session_free(session);
   }
   o->hooks.case_done(o->hooks.ctx, agent, index, obs);
+  serve_playing_end(&s->playing, slot);
 }
 
 /* getCaseInfo: {"id": ..., "description": ...} as Autobahn sends it. */
@@ -295,6 +304,10 @@ static void route(ws_serve *s, ws_transport *t, serve_request *r) {
     run_case(s, t, r, index, agent);
     return;
   }
+  if (strcmp(path, "/getCaseStatus") == 0 ||
+      strcmp(path, "/updateReports") == 0)
+    (void)serve_playing_wait(&s->playing, every_agent ? NULL : agent,
+                             scaled(s, SETTLE_MS));
   int64_t deadline = scaled(s, ANSWER_MS);
   if (serve_ws_upgrade(t, r, deadline) != 0)
     return;
