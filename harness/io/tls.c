@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <stdio.h>
@@ -370,3 +371,5 @@ const char *ws_tls_end_note(ws_transport *base) {
     return "the peer closed TCP without close_notify";
   return NULL;
 }
+
+void ws_tls_thread_done(void) { OPENSSL_thread_stop(); }

@@ -89,4 +89,11 @@ void ws_tls_describe(ws_transport *t, char *buf, size_t cap);
  * ended (or ended on an error, which read() reported). */
 const char *ws_tls_end_note(ws_transport *t);
 
+/* Frees the calling thread's OpenSSL state (TLS, and the codec's SHA-1 for
+ * accept keys). OpenSSL frees it when the thread exits, but a thread that
+ * reports itself done and then exits may be overtaken by the process's own
+ * exit, which frees OpenSSL's globals first and leaves that state
+ * unreachable: call this before reporting done. */
+void ws_tls_thread_done(void);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "engine/session.h"
 #include "io/tcp.h"
+#include "io/tls.h"
 #include "run/drive.h"
 #include "run/serve_internal.h"
 #include "run/serve_playing.h"
@@ -365,6 +366,7 @@ static void *conn_main(void *arg) {
   ws_serve *s = c->s;
   serve_connection(s, c->fd);
   free(c);
+  ws_tls_thread_done();
   pthread_mutex_lock(&s->lock);
   s->active--;
   pthread_cond_broadcast(&s->idle);
@@ -396,6 +398,7 @@ static void *refuse_main(void *arg) {
     close(c->fd); /* no TLS handshake spent on a refusal */
   }
   free(c);
+  ws_tls_thread_done();
   pthread_mutex_lock(&s->lock);
   s->refusing--;
   pthread_cond_broadcast(&s->idle);
