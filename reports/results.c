@@ -2,8 +2,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void ws_results_init(ws_run_results *r) { memset(r, 0, sizeof *r); }
+
+void ws_results_stamp(ws_run_results *r) {
+  r->tool_version = strdup(WSPROBE_VERSION);
+  char when[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  r->started_at = strdup(when);
+}
 
 void ws_results_wire_dropped(const ws_run_results *r, size_t *cases,
                              uint64_t *bytes) {

@@ -82,6 +82,9 @@ typedef struct ws_run_results {
 } ws_run_results;
 
 void ws_results_init(ws_run_results *r);
+/* The header fields every run fills alike: this tool's version and
+ * started_at = now (UTC). */
+void ws_results_stamp(ws_run_results *r);
 /* How many cases' wire logs left bytes out, and how many bytes in all. */
 void ws_results_wire_dropped(const ws_run_results *r, size_t *cases,
                              uint64_t *bytes);

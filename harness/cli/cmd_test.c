@@ -245,19 +245,13 @@ static int prepare_json_path(struct test_run *t) {
 static void fill_run_header(struct test_run *t, const char *target) {
   ws_run_results *r = &t->results;
   const ws_test_options *o = t->o;
-  r->tool_version = strdup(WSPROBE_VERSION);
+  ws_results_stamp(r);
   r->target = strdup(target);
   r->agent =
       strdup(o->agent         ? o->agent
              : o->url         ? target
              : o->exec_server ? o->exec_server
                               : "wsprobe reference server " WSPROBE_VERSION);
-  char when[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  r->started_at = strdup(when);
   r->seed = o->seed;
   r->timeout_scale = o->timeout_scale;
   snprintf(r->profile, sizeof r->profile, "%s", ws_profile_name(o->profile));

@@ -146,14 +146,7 @@ static void wait_until(fuzz_progress *p, int64_t wake_ms) {
   int64_t delay = wake_ms - ws_now_ms();
   if (delay <= 0)
     return;
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += (time_t)(delay / 1000);
-  ts.tv_nsec += (long)(delay % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
+  struct timespec ts = ws_timespec_after_ms(CLOCK_MONOTONIC, delay);
   pthread_cond_timedwait(&p->wake, &p->lock, &ts);
 }
 

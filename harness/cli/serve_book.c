@@ -59,15 +59,9 @@ static serve_agent *find(serve_book *b, const char *name) {
 
 static void fill_header(serve_book *b, serve_agent *a) {
   ws_run_results *r = &a->results;
-  r->tool_version = strdup(WSPROBE_VERSION);
+  ws_results_stamp(r);
   r->target = strdup(b->target ? b->target : "");
   r->agent = strdup(a->name);
-  char when[32];
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  r->started_at = strdup(when);
   r->seed = b->seed;
   r->timeout_scale = b->timeout_scale;
   snprintf(r->profile, sizeof r->profile, "%s", b->profile ? b->profile : "");

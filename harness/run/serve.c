@@ -462,14 +462,7 @@ size_t ws_serve_run(ws_serve *s, int drain_ms) {
     int64_t left = until - ws_now_ms();
     if (left <= 0)
       break;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(left / 1000);
-    ts.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = ws_timespec_after_ms(CLOCK_REALTIME, left);
     pthread_cond_timedwait(&s->idle, &s->lock, &ts);
   }
   size_t left = (size_t)(s->active + s->refusing);

@@ -59,14 +59,7 @@ bool serve_playing_wait(serve_playing *p, const char *agent,
     int64_t left = deadline_ms - ws_now_ms();
     if (left <= 0)
       break;
-    struct timespec at;
-    clock_gettime(CLOCK_MONOTONIC, &at);
-    at.tv_sec += (time_t)(left / 1000);
-    at.tv_nsec += (long)(left % 1000) * 1000000L;
-    if (at.tv_nsec >= 1000000000L) {
-      at.tv_sec++;
-      at.tv_nsec -= 1000000000L;
-    }
+    struct timespec at = ws_timespec_after_ms(CLOCK_MONOTONIC, left);
     pthread_cond_timedwait(&p->ended, &p->lock, &at);
   }
   pthread_mutex_unlock(&p->lock);

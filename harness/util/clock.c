@@ -20,3 +20,15 @@ int ws_ms_until(int64_t deadline_ms) {
     return 0;
   return left > 0x7fffffff ? 0x7fffffff : (int)left;
 }
+
+struct timespec ws_timespec_after_ms(clockid_t clock, int64_t ms) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  ts.tv_sec += (time_t)(ms / 1000);
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
