@@ -269,7 +269,9 @@ EXPECTED["drop-non-minimal"] = Spec(  # silently discards frames whose length is
 )
 EXPECTED["lose-partial-header"] = Spec(  # discards a frame header split across reads
     run=["framing.1", "framing.7", "framing.8", "framing.14", "pings.9", "close.3", "1.1"],
-    flaky=["framing.1", "framing.7", "framing.8", "framing.14", "pings.9"],
+    # close.3 drips its close one byte per segment: whether a header lands
+    # split across the server's reads depends on how the segments coalesce.
+    flaky=["framing.1", "framing.7", "framing.8", "framing.14", "pings.9", "close.3"],
 )
 EXPECTED["mask-offset-per-read"] = Spec(  # restarts the masking key offset at every read
     run=["framing", "2.6", "5.5"],
