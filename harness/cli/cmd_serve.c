@@ -323,6 +323,11 @@ static int serve(serve_cmd *x, ws_tls_context *tls) {
     state = run_exec(x, server);
   else
     x->still_running = ws_serve_run(server, DRAIN_MS);
+  if (x->still_running > 0)
+    fprintf(stderr,
+            "wsprobe: serve: %zu connection(s) still open %d ms after the "
+            "stop: a case they were playing is left out of the reports\n",
+            x->still_running, DRAIN_MS);
   int rc = serve_book_close(&x->book, state != 0);
   ws_serve_close(server);
   return state < 0 ? WS_EXIT_USAGE : rc;

@@ -376,26 +376,31 @@ static void *conn_main(void *arg) {
 
 /* Past the connection bound, a few more connections are read and answered
  * 503 by threads of their own (an answer written before the request was
- * read would be lost to the reset a close with unread bytes sends); past
- * those, the socket is closed at once. */
+ * read would be lost to the reset a close with unread bytes sends), over
+ * TLS after a handshake of their own, all within one short deadline, so a
+ * client is told why rather than seeing a bare reset; past those, the
+ * socket is closed at once. */
 #define REFUSING_MAX 8
 
 static void *refuse_main(void *arg) {
   conn *c = arg;
   ws_serve *s = c->s;
   ws_transport *t = NULL;
-  if (!s->o->tls && ws_tcp_adopt(c->fd, &t) == 0) {
+  int64_t deadline = scaled(s, ANSWER_MS / 5);
+  char err[400];
+  int rc = s->o->tls
+               ? ws_tls_accept(s->o->tls, c->fd, deadline, &t, err, sizeof err)
+               : ws_tcp_adopt(c->fd, &t);
+  if (rc == 0) {
     serve_request *r = calloc(1, sizeof *r);
     int status;
     if (r) {
-      (void)serve_read_request(t, r, scaled(s, ANSWER_MS / 5), &status);
+      (void)serve_read_request(t, r, deadline, &status);
       serve_request_free(r);
       free(r);
     }
     refuse(s, t, 503, "too many connections at once; try again");
     ws_transport_close(t);
-  } else if (s->o->tls) {
-    close(c->fd); /* no TLS handshake spent on a refusal */
   }
   free(c);
   ws_tls_thread_done();

@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -436,8 +437,9 @@ def test_exec_records_a_crashing_and_a_hanging_client(tmp_path, case_file):
 # ---------------------------------------------------------------------------
 # TLS
 
-@pytest.mark.skipif(OPENSSL is None, reason="the openssl CLI is not installed")
-def test_python_websockets_over_wss(serve, tmp_path):
+def server_pki(tmp_path: Path) -> Path:
+    """A CA (ca.pem) and a server certificate for 127.0.0.1 signed by it
+    (server.pem, server.key), made with the openssl CLI."""
     from test_wss import _make_ca, _openssl
     d = tmp_path / "pki"
     d.mkdir()
@@ -448,6 +450,41 @@ def test_python_websockets_over_wss(serve, tmp_path):
     _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
              cwd=d)
+    return d
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="the openssl CLI is not installed")
+def test_connections_past_the_bound_get_503_over_tls_too(serve, tmp_path):
+    d = server_pki(tmp_path)
+    s = serve("--tls-cert", d / "server.pem", "--tls-key", d / "server.key",
+              "--max-connections", "1", out=tmp_path / "out")
+    tls = ssl.create_default_context(cafile=str(d / "ca.pem"))
+
+    def https_get(target: str) -> tuple[int, str]:
+        with socket.create_connection(("127.0.0.1", s.port), timeout=10) as raw, \
+                tls.wrap_socket(raw, server_hostname="127.0.0.1") as c:
+            c.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            data = b""
+            while chunk := c.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body.decode(errors="replace")
+
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as held:
+        held.sendall(b"\x16\x03\x01")  # a TLS handshake that never ends
+        time.sleep(0.3)
+        status, body = https_get("/")
+        assert status == 503 and "too many connections" in body
+    deadline = time.monotonic() + 30
+    while https_get("/")[0] != 200:
+        assert time.monotonic() < deadline, "the bound was never released"
+        time.sleep(0.2)
+    assert s.stop() == 0
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="the openssl CLI is not installed")
+def test_python_websockets_over_wss(serve, tmp_path):
+    d = server_pki(tmp_path)
     s = serve("--tls-cert", d / "server.pem", "--tls-key", d / "server.key",
               out=tmp_path / "out")
     assert s.scheme == "wss"
