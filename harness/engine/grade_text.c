@@ -341,10 +341,21 @@ static void explain_before(const ws_grade_ctx *g, const ws_predicate *p,
 }
 
 static void response_fact(const ws_observation *obs, ws_buf *fact) {
-  if (!obs->response_complete)
+  if (obs->role == WS_ROLE_SERVER) {
+    /* As the server, the HTTP message read is the client's request and
+     * there is no status to quote. */
+    if (!obs->response_complete)
+      ws_buf_puts(fact, "got no complete opening request");
+    else if (obs->upgrade_error)
+      ws_buf_printf(fact, "refused the client's request (%s)",
+                    ws_error_message(obs->upgrade_error));
+    else
+      ws_buf_puts(fact, "answered the client's request");
+  } else if (!obs->response_complete) {
     ws_buf_puts(fact, "got no complete HTTP response");
-  else
+  } else {
     ws_buf_printf(fact, "got status %d", obs->status);
+  }
 }
 
 static const ws_obs_header *find_header(const ws_observation *obs,
@@ -362,7 +373,7 @@ static void explain_handshake(const ws_grade_ctx *g, const ws_predicate *p,
   switch (p->kind) {
   case WS_PRED_STATUS:
     out->code = "status";
-    if (obs->response_complete)
+    if (obs->response_complete && obs->role != WS_ROLE_SERVER)
       ws_buf_printf(&out->fact, "got %d", obs->status);
     else
       response_fact(obs, &out->fact);

@@ -399,6 +399,23 @@ Test(grade, no_response_and_upgraded) {
   assert_verdict(WS_VERDICT_INFORMATIONAL, "not-upgraded");
 }
 
+/* As the server the HTTP message read is the client's request: a reason
+ * never quotes a status it does not have (a case written for the client
+ * side, with a status line, played as the server). */
+Test(grade, server_role_reason_names_the_request_not_a_status) {
+  tcase t;
+  tobs o;
+  tc_init(&t);
+  tc_line(&t, WS_VERDICT_PASS, "status 101", 1, 1, p_status(101, 0));
+  to_init(&o);
+  o.o.role = WS_ROLE_SERVER;
+  o.o.status = 0;
+  grade(&t, &o);
+  assert_verdict(WS_VERDICT_FAIL, "status");
+  cr_assert_null(strstr(R.reason, "got 0"), "%s", R.reason);
+  cr_assert(strstr(R.reason, "answered the client's request"), "%s", R.reason);
+}
+
 Test(grade, header_compare_case_insensitive_trimmed) {
   tcase t;
   tobs o;
