@@ -309,16 +309,14 @@ def check_response(status: int, headers: dict[str, list[str]], key: str, fault: 
             raise Failed(f"subprotocol {protocol} was not offered")
     elements = [e.strip() for v in headers.get("sec-websocket-extensions", [])
                 for e in v.split(",") if e.strip()]
-    if fault == "unoffered-extension":
-        return None
-    if not offered_deflate:
-        if elements:
-            raise Failed(f"extensions {elements} were not offered")
-        return None
-    unoffered = [e for e in elements if e.split(";", 1)[0].strip().lower() != DEFLATE]
-    if unoffered:
+    offered = {DEFLATE} if offered_deflate else set()
+    named = [(e.split(";", 1)[0].strip().lower(), e) for e in elements]
+    unoffered = [e for name, e in named if name not in offered]
+    if unoffered and fault != "unoffered-extension":
         raise Failed(f"extensions {unoffered} were not offered")
-    return check_deflate_answer(elements, fault)
+    if not offered_deflate:
+        return None  # (unoffered-extension: whatever was accepted is not used)
+    return check_deflate_answer([e for name, e in named if name == DEFLATE], fault)
 
 
 def open_websocket(host: str, port: int, path: str, fault: str, timeout: float,
