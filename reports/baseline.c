@@ -72,6 +72,7 @@ static int add_entry(ws_baseline *b, const char *id, size_t id_len,
   e->id = strndup(id, id_len);
   e->reason = strndup(reason ? reason : "", reason ? reason_len : 0);
   e->verdict = v;
+  e->unknown = false; /* until ws_baseline_mark_unknown says otherwise */
   if (!e->id || !e->reason) {
     free(e->id);
     free(e->reason);

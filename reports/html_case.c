@@ -41,9 +41,16 @@ static void fact(FILE *out, const char *name, const char *value,
   fputs("</dd>\n", out);
 }
 
-static void summary(FILE *out, const ws_case_result *c, bool show_area) {
+static void summary(FILE *out, const ws_case_result *c, bool show_area,
+                    const char *gate_tag) {
   const char *v = ws_verdict_name(ws_html_verdict(c));
   fprintf(out, "<summary><span class=\"badge v-%s\">%s</span>", v, v);
+  /* Next to the verdict it qualifies ("fail", but expected by baseline). */
+  if (gate_tag) {
+    fputs("<span class=\"gtag\">", out);
+    ws_html_text(out, gate_tag);
+    fputs("</span>", out);
+  }
   fputs("<span class=\"cid\">", out);
   ws_html_text(out, c->id);
   fputs("</span><span class=\"ctitle\">", out);
@@ -135,7 +142,7 @@ static int wire(FILE *out, const ws_case_result *c, size_t index) {
 }
 
 int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
-                 bool show_area) {
+                 bool show_area, const char *gate_tag) {
   const char *v = ws_verdict_name(ws_html_verdict(c));
   fprintf(out, "<details class=\"case v-%s\" data-v=\"%s\" id=\"case-", v, v);
   ws_html_text(out, c->id);
@@ -144,7 +151,7 @@ int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
   fputs("\" data-level=\"", out);
   ws_html_text(out, c->level);
   fputs("\">\n", out);
-  summary(out, c, show_area);
+  summary(out, c, show_area, gate_tag);
   fputs("<div class=\"cbody\">\n", out);
   reason(out, c);
   fputs("<dl class=\"facts\">\n", out);

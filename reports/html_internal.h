@@ -84,10 +84,11 @@ char *ws_html_relative_path(const char *from_file, const char *to_file);
 /* One case of index.html: a <details> element with id "case-" + c->id and
  * data-area, its facts as static HTML, and its wire log as embedded JSON (id
  * "w" + index) that report.js renders when the case is opened. show_area: the
- * case is listed outside its area, so its summary names the area. 0, or -1
+ * case is listed outside its area, so its summary names the area; gate_tag
+ * (NULL: none) is its role in the CI view (ws_html_gate_tag). 0, or -1
  * (ENOMEM). */
 int ws_html_case(FILE *out, const ws_case_result *c, size_t index,
-                 bool show_area);
+                 bool show_area, const char *gate_tag);
 
 /* The verdict of c, clamped to a known one. */
 enum ws_verdict ws_html_verdict(const ws_case_result *c);
@@ -103,6 +104,17 @@ size_t ws_html_verdict_rank(enum ws_verdict v);
 /* Needs a person's attention: fail, error, non-strict. */
 bool ws_html_needs_attention(enum ws_verdict v);
 
+/* ---- html_gate.c ---- */
+struct ws_gate;
+/* The run as `wsprobe test` gated it (ci_gate.h): the exit status and why,
+ * and with a baseline its regressions, unexpected passes, expected and
+ * not-run cases, each a link to the case. g NULL writes nothing (`wsprobe
+ * report` re-renders results.json, which records no gate). */
+void ws_html_gate_section(FILE *out, const ws_run_results *r,
+                          const struct ws_gate *g);
+/* The tag a case's summary carries in that view ("regression", "expected
+ * by baseline", "unexpected pass", "fails the job (--fail-on)"), or NULL. */
+const char *ws_html_gate_tag(const struct ws_gate *g, const ws_case_result *c);
 /* ---- html_sections.c ---- */
 
 /* Is r->cases[i]'s string field (offsetof in ws_case_result) the first case
@@ -110,9 +122,10 @@ bool ws_html_needs_attention(enum ws_verdict v);
 bool ws_html_first_of(const ws_run_results *r, size_t i, size_t field);
 
 /* The cases of index.html, in the order a person triages them (see
- * html_sections.c): "Needs attention" first, then the areas. 0, or -1
- * (ENOMEM). */
-int ws_html_sections(FILE *out, const ws_run_results *r);
+ * html_sections.c): "Needs attention" first, then the areas; g (NULL:
+ * none) tags each case with its CI role. 0, or -1 (ENOMEM). */
+int ws_html_sections(FILE *out, const ws_run_results *r,
+                     const struct ws_gate *g);
 
 /* ---- html_wire.c ---- */
 

@@ -18,6 +18,7 @@
  * (ws_html_verdict_order: fail, error, non-strict, informational,
  * unimplemented, pass), then catalogue order, which keeps related cases
  * side by side. */
+#include "reports/ci_gate.h"
 #include "reports/html_internal.h"
 #include "reports/wire_spill.h"
 
@@ -53,14 +54,14 @@ static int by_rank_then_catalogue(const void *a, const void *b) {
 
 /* One case, with its wire log read back from the spill file for as long
  * as it is written (reports/wire_spill.h): one log in memory at a time. */
-static int one_case(FILE *out, const ws_run_results *r, size_t i,
-                    bool show_area) {
+static int one_case(FILE *out, const ws_run_results *r, const ws_gate *g,
+                    size_t i, bool show_area) {
   ws_wire_view view;
   int rc = ws_wire_view_open(r, &r->cases[i], &view);
   ws_case_result c = ws_wire_view_case(&r->cases[i], &view);
   if (rc != 0)
     c.wire_truncated = true;
-  rc = ws_html_case(out, &c, i, show_area);
+  rc = ws_html_case(out, &c, i, show_area, ws_html_gate_tag(g, &r->cases[i]));
   ws_wire_view_close(&view);
   return rc;
 }
@@ -83,8 +84,8 @@ static void group_counts(FILE *out, const ws_run_results *r, const listed *list,
 
 /* A group of cases: the attention list (area NULL) or one area, of which
  * `elsewhere` cases are in the attention list. */
-static int group(FILE *out, const ws_run_results *r, const char *area,
-                 listed *list, size_t n, size_t elsewhere) {
+static int group(FILE *out, const ws_run_results *r, const ws_gate *g,
+                 const char *area, listed *list, size_t n, size_t elsewhere) {
   qsort(list, n, sizeof *list, by_rank_then_catalogue);
   if (area) {
     fputs("<section class=\"area\" data-area=\"", out);
@@ -106,7 +107,7 @@ static int group(FILE *out, const ws_run_results *r, const char *area,
   fputs("<span class=\"ashown\"></span></summary>\n<div class=\"cases\">\n",
         out);
   for (size_t i = 0; i < n; i++)
-    if (one_case(out, r, list[i].index, !area) != 0)
+    if (one_case(out, r, g, list[i].index, !area) != 0)
       return -1;
   fputs("</div>\n</details>\n</section>\n", out);
   return 0;
@@ -130,7 +131,7 @@ static size_t area_rest(const ws_run_results *r, const char *area, listed *list,
   return n;
 }
 
-int ws_html_sections(FILE *out, const ws_run_results *r) {
+int ws_html_sections(FILE *out, const ws_run_results *r, const ws_gate *g) {
   listed *list = malloc((r->case_count ? r->case_count : 1) * sizeof *list);
   if (!list)
     return -1;
@@ -140,7 +141,7 @@ int ws_html_sections(FILE *out, const ws_run_results *r) {
     if (ws_html_needs_attention(v))
       list[n++] = (listed){ws_html_verdict_rank(v), i};
   }
-  int rc = n ? group(out, r, NULL, list, n, 0) : 0;
+  int rc = n ? group(out, r, g, NULL, list, n, 0) : 0;
   for (size_t i = 0; rc == 0 && i < r->case_count; i++) {
     if (!ws_html_first_of(r, i, offsetof(ws_case_result, area)))
       continue;
@@ -148,7 +149,7 @@ int ws_html_sections(FILE *out, const ws_run_results *r) {
     size_t elsewhere;
     n = area_rest(r, area, list, &elsewhere);
     if (n) /* an area whose every case needs attention is all in the list */
-      rc = group(out, r, area, list, n, elsewhere);
+      rc = group(out, r, g, area, list, n, elsewhere);
   }
   free(list);
   return rc;

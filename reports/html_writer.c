@@ -3,6 +3,7 @@
  * report.js adds the filters, the #case-ID anchors and the wire logs (see
  * html_case.c). */
 #include "reports/atomic_file.h"
+#include "reports/ci_gate.h"
 #include "reports/html_internal.h"
 #include "reports/report.h"
 
@@ -141,8 +142,14 @@ static void filters(FILE *out, const ws_run_results *r) {
         out);
 }
 
+typedef struct html_doc {
+  const ws_run_results *r;
+  const ws_gate *g; /* NULL: no CI view */
+} html_doc;
+
 static int write_document(FILE *out, const void *ctx) {
-  const ws_run_results *r = ctx;
+  const html_doc *doc = ctx;
+  const ws_run_results *r = doc->r;
   const char *who = r->agent ? r->agent : r->target;
   char title[256];
   snprintf(title, sizeof title, "wsprobe report: %s", or_empty(who));
@@ -152,11 +159,12 @@ static int write_document(FILE *out, const void *ctx) {
   }
   header(out, r);
   summary(out, r);
+  ws_html_gate_section(out, r, doc->g);
   filters(out, r);
   fputs("<main id=\"cases\">\n", out);
   if (r->case_count == 0)
     fputs("<p class=\"empty\">No cases in this run.</p>\n", out);
-  if (ws_html_sections(out, r) != 0) {
+  if (ws_html_sections(out, r, doc->g) != 0) {
     errno = ENOMEM;
     return -1;
   }
@@ -172,5 +180,12 @@ static int write_document(FILE *out, const void *ctx) {
 
 int ws_report_write_html(const ws_run_results *r, const char *path, char *err,
                          size_t cap) {
-  return ws_write_atomically(path, write_document, r, err, cap);
+  html_doc doc = {r, NULL};
+  return ws_write_atomically(path, write_document, &doc, err, cap);
+}
+
+int ws_report_write_html_gated(const ws_run_results *r, const ws_gate *g,
+                               const char *path, char *err, size_t cap) {
+  html_doc doc = {r, g};
+  return ws_write_atomically(path, write_document, &doc, err, cap);
 }

@@ -49,6 +49,11 @@ int ws_report_write_junit_gated(const ws_run_results *r,
 int ws_report_write_markdown_gated(const ws_run_results *r,
                                    const struct ws_gate *g, const char *path,
                                    char *err, size_t cap);
+/* index.html with the same CI view on top (html_gate.c): the exit status
+ * and why, the baseline's regressions, unexpected passes and expected
+ * cases as links, and each case tagged with its role. */
+int ws_report_write_html_gated(const ws_run_results *r, const struct ws_gate *g,
+                               const char *path, char *err, size_t cap);
 
 /* All four into dir (created if missing): results.json, index.html,
  * junit.xml, summary.md. Stops at the first error. */

@@ -75,7 +75,7 @@ int ws_record_write_reports(const ws_run_results *r, const ws_gate *g,
     }
     int rc = i == 0   ? ws_report_write_junit_gated(r, g, path, err, cap)
              : i == 1 ? ws_report_write_markdown_gated(r, g, path, err, cap)
-                      : ws_report_write_html(r, path, err, cap);
+                      : ws_report_write_html_gated(r, g, path, err, cap);
     if (rc != 0)
       return -1;
   }

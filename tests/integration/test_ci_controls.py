@@ -132,6 +132,24 @@ def junit_totals(out: Path) -> dict[str, int]:
     return {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
 
 
+GATE = re.compile(r'<section class="gate s(\d)" id="gate"[^>]*>(.*?)</section>', re.S)
+TAG = re.compile(r'<span class="gtag">([^<]*)</span><span class="cid">([^<]*)</span>')
+
+
+def html_gate(out: Path) -> tuple[int, str] | None:
+    """index.html's CI view: (exit status, its text without markup), or
+    None when the page has none."""
+    m = GATE.search((out / "index.html").read_text())
+    if not m:
+        return None
+    return int(m.group(1)), re.sub(r"<[^>]+>", "", m.group(2))
+
+
+def html_tags(out: Path) -> dict[str, str]:
+    """The CI role each case of index.html is tagged with, by id."""
+    return {cid: tag for tag, cid in TAG.findall((out / "index.html").read_text())}
+
+
 def with_outcome(out: Path, tag: str) -> list[str]:
     return sorted(i for i, (t, _) in junit(out).items() if t == tag)
 
@@ -188,6 +206,11 @@ def test_baseline_from_the_same_run_exits_0(fault_run, tmp_path):
     assert with_outcome(out, "skipped") == sorted(FAULT_FAILS)
     tag, message = junit(out)["3.7"]
     assert message.startswith("expected by baseline: fail: expected close 1002"), message
+    # index.html says the same on top, and tags each known failure.
+    status, text = html_gate(out)
+    assert status == 0 and "Exit status 0: no regression and no unexpected pass" in text, text
+    assert f"0 regressions, 0 unexpected passes, {n} expected" in text, text
+    assert html_tags(out) == {i: "expected by baseline" for i in FAULT_FAILS}
 
 
 def test_baseline_from_a_clean_run_lists_regressions(faulty, fault_run, tmp_path):
@@ -236,6 +259,12 @@ def test_expectations_file_baseline(fault_run, tmp_path):
     assert re.search(r"^\| 3\.7 \| fail \| \(not listed\) \|", md, re.M), md
     assert with_outcome(tmp_path / "one-more", "failure") == ["3.7"]
     assert len(with_outcome(tmp_path / "one-more", "skipped")) == len(FAULT_FAILS) - 1
+    status, text = html_gate(tmp_path / "one-more")
+    assert status == 1 and "Regressions" in text, text
+    assert "3.7 (fail; baseline: not listed)" in text, text
+    assert html_tags(tmp_path / "one-more")["3.7"] == "regression"
+    assert 'href="#case-3.7"' in GATE.search(
+        (tmp_path / "one-more" / "index.html").read_text()).group(2)
     # A broken expectations file is a usage error, found before the run.
     base.write_text("3.1 fial\n")
     p = run_test(server.url, tmp_path / "bad", "--baseline", base)
@@ -258,6 +287,7 @@ def test_unknown_baseline_ids_are_a_warning(fault_run, tmp_path):
     assert "**Warning:** the baseline lists 2 ids that no case has" in md
     assert "ignored: 3.77, nosuch.1." in md
     assert results(out)["baseline"]["unknown_ids"] == ["3.77", "nosuch.1"]
+    assert "the baseline lists 2 ids that no case has" in html_gate(out)[1]
 
 
 def test_write_baseline_creates_its_directory(fault_run, tmp_path):
@@ -303,12 +333,16 @@ def test_unexpected_pass_exits_1(faulty, tmp_path):
     assert with_outcome(out, "failure") == ["2.5", "3.1"]
     assert junit(out)["2.5"][1] == ("unexpected pass: now pass, the baseline lists fail: "
                                     "update the baseline")
+    status, text = html_gate(out)
+    assert status == 1 and "2.5 (pass; baseline: fail)" in text, text
+    assert html_tags(out) == {"2.5": "unexpected pass", "3.1": "unexpected pass"}
     # `wsprobe report` re-renders from results.json, which holds verdicts,
     # not the run's baseline: the default view (a pass is a pass).
     p = wsprobe("report", out / "results.json", "--out", tmp_path / "again")
     assert p.returncode == 0, p.stderr
     assert with_outcome(tmp_path / "again", "failure") == []
     assert "Exit status" not in (tmp_path / "again" / "summary.md").read_text()
+    assert html_gate(tmp_path / "again") is None and html_tags(tmp_path / "again") == {}
 
 
 def test_fail_on_non_strict(faulty, tmp_path):
@@ -333,6 +367,9 @@ def test_fail_on_non_strict(faulty, tmp_path):
     assert sorted(re.findall(r"^\| ([\d.]+) \| non-strict \|", failed, re.M)) == lax
     assert with_outcome(tmp_path / "b", "failure") == lax
     assert junit_totals(tmp_path / "b")["failures"] == len(lax)
+    status, text = html_gate(tmp_path / "b")
+    assert status == 1 and "Set by:" in text, text
+    assert html_tags(tmp_path / "b") == {i: "fails the job (--fail-on)" for i in lax}
     # Without non-strict in --fail-on the same cases are visible passes.
     assert with_outcome(tmp_path / "a", "failure") == []
     p = run_test(server.url, tmp_path / "c", "--fail-on", "fail,nonsense", cases="6.4")

@@ -3,6 +3,7 @@
  * atomic write, and the wire decoder on malformed bytes. The pages are read
  * back as text; tests/integration/test_html_report.py checks them in a real
  * browser. */
+#include "reports/ci_gate.h"
 #include "tests/unit/html_fixture.h"
 
 #include <dirent.h>
@@ -503,4 +504,55 @@ Test(html_wire, random_bytes) {
     free(wire_of(&c));
     ws_case_result_free(&c);
   }
+}
+
+/* The CI view (html_gate.c): the baseline's path and unknown ids are the
+ * user's text, case ids may be a case file's: all escaped, every case named
+ * a link, and the page without a gate has no such section. */
+Test(html, gate_view_is_escaped_and_links_each_case) {
+  ws_run_results r;
+  make_run(&r, "agent", true);
+  static const char text[] = "1.1.10 fail known\n"
+                             "2.1 fail was broken\n"
+                             "x<script>alert(2)</script>\"'& fail typo\n";
+  ws_baseline b;
+  char err[256];
+  cr_assert_eq(ws_baseline_parse_text(text, sizeof text - 1, "base.txt", &b,
+                                      err, sizeof err),
+               0, "%s", err);
+  free(b.path);
+  b.path = strdup("base " HOSTILE ".txt");
+  b.entries[2].unknown = true;
+  b.unknown_count = 1;
+  ws_gate g = ws_gate_default();
+  g.baseline = &b;
+  char path[128];
+  snprintf(path, sizeof path, "%s/index.html", tmpdir_);
+  cr_assert_eq(ws_report_write_html_gated(&r, &g, path, err, sizeof err), 0,
+               "%s", err);
+  size_t len;
+  char *doc = slurp(path, &len);
+  assert_no_injection(doc, 1 + 6);
+  cr_assert(strstr(doc, "<b>Exit status 1:</b>"), "the status on top");
+  /* 1.1.10 expected, 2.1 (informational) an unexpected pass, 9.9.9 (the
+   * hostile fail) a regression, 1.1.1 non-strict not in --fail-on. */
+  cr_assert(strstr(doc, "<span class=\"gtag\">expected by baseline</span>"
+                        "<span class=\"cid\">1.1.10</span>"));
+  cr_assert(strstr(doc, "<span class=\"gtag\">unexpected pass</span>"
+                        "<span class=\"cid\">2.1</span>"));
+  cr_assert(strstr(doc, "<span class=\"gtag\">regression</span>"
+                        "<span class=\"cid\">9.9.9</span>"));
+  cr_assert(strstr(doc, "<a href=\"#case-9.9.9\">9.9.9</a>"));
+  cr_assert_eq(count(doc, "class=\"gtag\""), 3);
+  cr_assert(strstr(doc, "base &lt;script&gt;alert(1)"), "path escaped");
+  cr_assert(strstr(doc, "x&lt;script&gt;alert(2)&lt;/script&gt;&quot;&#"),
+            "unknown id escaped");
+  free(doc);
+  /* Without a gate (`wsprobe report`): neither the section nor tags. */
+  doc = write_index(&r);
+  cr_assert_null(strstr(doc, "id=\"gate\""));
+  cr_assert_null(strstr(doc, "class=\"gtag\""));
+  free(doc);
+  ws_baseline_free(&b);
+  ws_results_free(&r);
 }
