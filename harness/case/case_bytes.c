@@ -1,4 +1,5 @@
 #include "case/case_bytes.h"
+#include "case/placeholders.h"
 
 #include <openssl/evp.h>
 #include <stdbool.h>
@@ -91,20 +92,18 @@ static int handshake_request(const ws_step *step, const ws_request_target *t,
   return 0;
 }
 
-/* A REQUEST or RESPONSE step's bytes with its placeholders (names, count
- * of them) replaced by values, when the step is a template. */
+/* A REQUEST or RESPONSE step's bytes with its placeholders (names, see
+ * placeholders.h) replaced by values (same order), when the step is a
+ * template. */
 static int fill_template(const ws_step *step, const char *const *names,
-                         const char *const *values, size_t count, ws_buf *out) {
+                         const char *const *values, ws_buf *out) {
   const ws_bytes *in = &step->payload;
   size_t i = 0;
   while (i < in->len) {
-    size_t k = 0;
-    for (; step->request_is_template && k < count; k++) {
-      size_t nl = strlen(names[k]);
-      if (in->len - i >= nl && memcmp(in->ptr + i, names[k], nl) == 0)
-        break;
-    }
-    if (step->request_is_template && k < count) {
+    int k = step->request_is_template
+                ? ws_placeholder_at(in->ptr + i, in->len - i, names)
+                : -1;
+    if (k >= 0) {
       ws_buf_puts(out, values[k] ? values[k] : "");
       i += strlen(names[k]);
       continue;
@@ -121,21 +120,19 @@ static int fill_template(const ws_step *step, const char *const *names,
 /* A REQUEST step's bytes, with the placeholders of FORMAT.md replaced. */
 static int template_request(const ws_step *step, const ws_request_target *t,
                             const char *key, ws_buf *out) {
-  static const char *const names[] = {"{host}", "{path}", "{key}"};
   const char *values[] = {t->authority, t->path, key};
-  return fill_template(step, names, values, 3, out);
+  return fill_template(step, ws_request_placeholders, values, out);
 }
 
 int ws_case_response(const ws_step *step, const ws_response_fill *fill,
                      ws_buf *out) {
-  static const char *const names[] = {"{accept}", "{key}", "{protocol}"};
   const char *values[] = {fill->accept, fill->key, fill->protocol};
   /* A value with a line break would add a header line the case never
    * wrote (a client controls {key} and {protocol}). */
-  for (size_t i = 0; i < 3; i++)
+  for (size_t i = 0; i < sizeof values / sizeof *values; i++)
     if (!one_line(values[i]))
       return -1;
-  return fill_template(step, names, values, 3, out);
+  return fill_template(step, ws_response_placeholders, values, out);
 }
 
 /* Fields the opening handshake is made of: a raw request that lacks one is

@@ -1,6 +1,7 @@
 /* The <send> block: one step per line, plus the multi-line request and
  * response blocks. */
 #include "case/case_parse.h"
+#include "case/placeholders.h"
 
 #include "codec/frame.h"
 #include "codec/hooks.h"
@@ -476,23 +477,12 @@ static int req_line(ws_parser *p, const ws_line *ln, req_buf *r, bool *cont) {
   return 0;
 }
 
-/* The placeholders of a request, and of a response (filled from the
- * client's request), NULL-terminated. */
-static const char *const request_names[] = {"{host}", "{path}", "{key}", NULL};
-static const char *const response_names[] = {"{accept}", "{key}", "{protocol}",
-                                             NULL};
-
 static bool has_placeholder(const uint8_t *b, const uint8_t *esc, size_t n,
                             bool want_escaped, const char *const *names) {
   for (size_t i = 0; i < n; i++) {
     bool escaped = esc && esc[i];
-    if (b[i] != '{' || escaped != want_escaped)
-      continue;
-    for (int j = 0; names[j]; j++) {
-      size_t len = strlen(names[j]);
-      if (n - i >= len && memcmp(b + i, names[j], len) == 0)
-        return true;
-    }
+    if (escaped == want_escaped && ws_placeholder_at(b + i, n - i, names) >= 0)
+      return true;
   }
   return false;
 }
@@ -545,7 +535,8 @@ static int request_block(ws_parser *p, ws_src *src, ws_cursor *cur, int line,
   if (finish(p, cur, line, s, false) < 0)
     return -1;
   bool response = s->kind == WS_STEP_RESPONSE;
-  const char *const *names = response ? response_names : request_names;
+  const char *const *names =
+      response ? ws_response_placeholders : ws_request_placeholders;
   req_buf r = {NULL, NULL, 0, 0};
   int rc = req_read(p, src, line, &r, response ? "response" : "request");
   if (rc == 0) {
@@ -676,7 +667,7 @@ static int step_body(step_ctx *x, ws_step *s, const char *kw, size_t n) {
         required_payload(p, cur, line, s, false) < 0)
       return -1;
     s->request_is_template = has_placeholder(
-        s->payload.ptr, NULL, s->payload.len, false, request_names);
+        s->payload.ptr, NULL, s->payload.len, false, ws_request_placeholders);
     return 0;
   }
   if (ws_word_is(kw, n, "response")) {

@@ -1,6 +1,7 @@
 /* <table>: the rest of the file is a template instantiated once per row,
  * with {column} replaced by the row's cell as text before parsing. */
 #include "case/case_parse.h"
+#include "case/placeholders.h"
 #include "util/buf.h"
 
 #include "codec/hooks.h"
@@ -145,6 +146,13 @@ static const cell *lookup(const table *t, size_t r, const char *name,
   return NULL;
 }
 
+/* Is the {...} reference (rl bytes) exactly one of names? */
+static bool is_placeholder(const char *brace, size_t rl,
+                           const char *const *names) {
+  int k = ws_placeholder_at((const uint8_t *)brace, rl, names);
+  return k >= 0 && strlen(names[k]) == rl;
+}
+
 static int substitute(ws_parser *p, const table *t, size_t r, const ws_src *tpl,
                       ws_buf *o) {
   char shown[48];
@@ -171,12 +179,10 @@ static int substitute(ws_parser *p, const table *t, size_t r, const ws_src *tpl,
         return -1;
     } else {
       const cell *c = lookup(t, r, brace + 1, rl - 2);
-      /* The request placeholders pass through unless a column claims them. */
-      bool keep = !c && (ws_word_is(brace, rl, "{host}") ||
-                         ws_word_is(brace, rl, "{path}") ||
-                         ws_word_is(brace, rl, "{key}") ||
-                         ws_word_is(brace, rl, "{accept}") ||
-                         ws_word_is(brace, rl, "{protocol}"));
+      /* The request and response placeholders pass through unless a
+       * column claims them. */
+      bool keep = !c && (is_placeholder(brace, rl, ws_request_placeholders) ||
+                         is_placeholder(brace, rl, ws_response_placeholders));
       if (!c && !keep)
         return ws_parse_fail(p, line, "unknown column %s",
                              ws_parse_show(shown, sizeof shown, brace, rl));

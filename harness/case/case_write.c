@@ -4,6 +4,7 @@
  * short form yields exactly the same fields, and in the `frame` form
  * otherwise. */
 #include "case/case_write.h"
+#include "case/placeholders.h"
 
 #include "case/stream.h"
 #include "util/buf.h"
@@ -238,13 +239,9 @@ static void frame_form(tbuf *b, const ws_step *s) {
 }
 
 static bool has_placeholder(const uint8_t *p, size_t n) {
-  static const char *const names[] = {"{host}", "{path}", "{key}"};
   for (size_t i = 0; i < n; i++)
-    for (int j = 0; j < 3 && p[i] == '{'; j++) {
-      size_t len = strlen(names[j]);
-      if (n - i >= len && memcmp(p + i, names[j], len) == 0)
-        return true;
-    }
+    if (ws_placeholder_at(p + i, n - i, ws_request_placeholders) >= 0)
+      return true;
   return false;
 }
 
