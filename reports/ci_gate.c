@@ -81,6 +81,23 @@ static const char *plural(size_t n, const char *one, const char *many) {
   return n == 1 ? one : many;
 }
 
+size_t ws_gate_count_roles(const ws_gate *g, const ws_run_results *r,
+                           unsigned roles) {
+  size_t n = 0;
+  for (size_t i = 0; i < r->case_count; i++)
+    n +=
+        (roles & WS_GATE_ROLE_BIT(ws_gate_role_of(g, &r->cases[i], NULL))) != 0;
+  return n;
+}
+
+void ws_gate_tally_text(size_t regressions, size_t unexpected, size_t expected,
+                        char *out, size_t cap) {
+  snprintf(out, cap, "%zu %s, %zu %s, %zu expected", regressions,
+           plural(regressions, "regression", "regressions"), unexpected,
+           plural(unexpected, "unexpected pass", "unexpected passes"),
+           expected);
+}
+
 int ws_gate_explain(const ws_gate *g, const ws_run_results *r, char *why,
                     size_t cap) {
   if (r->interrupted) {

@@ -54,6 +54,18 @@ typedef struct ws_gate_tally {
 
 ws_gate_tally ws_gate_count(const ws_gate *g, const ws_run_results *r);
 
+/* A set of roles, for the writers that list the cases of some of them. */
+#define WS_GATE_ROLE_BIT(role) (1u << (unsigned)(role))
+
+/* How many cases of r have a role in `roles` (WS_GATE_ROLE_BIT()s). */
+size_t ws_gate_count_roles(const ws_gate *g, const ws_run_results *r,
+                           unsigned roles);
+
+/* The baseline's tally as every report words it: "2 regressions, 1
+ * unexpected pass, 4 expected". */
+void ws_gate_tally_text(size_t regressions, size_t unexpected, size_t expected,
+                        char *out, size_t cap);
+
 /* The exit status the rules above give (0, 1 or 2), and why, as one plain
  * sentence without a final period: "2 regressions and 1 unexpected pass
  * against the baseline". */

@@ -6,7 +6,7 @@
 #include "reports/ci_gate.h"
 #include "reports/html_internal.h"
 
-#define ROLE(x) (1u << (unsigned)(x))
+#define ROLE(x) WS_GATE_ROLE_BIT(x)
 /* Links listed per kind before "and N more": a run of a broken server can
  * have hundreds, and the case list below holds them all anyway. */
 #define MAX_LINKS 200
@@ -90,10 +90,9 @@ static void baseline_lists(FILE *out, const ws_run_results *r,
   ws_html_text(out, g->baseline->path);
   fputs("</code> under <code>--fail-on ", out);
   ws_html_text(out, names);
-  fprintf(out, "</code>: %zu %s, %zu %s, %zu expected.</p>\n<dl>\n", t.failing,
-          plural(t.failing, "regression", "regressions"), t.unexpected,
-          plural(t.unexpected, "unexpected pass", "unexpected passes"),
-          t.expected);
+  char tally[160];
+  ws_gate_tally_text(t.failing, t.unexpected, t.expected, tally, sizeof tally);
+  fprintf(out, "</code>: %s.</p>\n<dl>\n", tally);
   if (t.failing) {
     fputs("<dt>Regressions: a --fail-on verdict the baseline does not list"
           "</dt><dd>",
@@ -134,7 +133,7 @@ void ws_html_gate_section(FILE *out, const ws_run_results *r,
   if (g->baseline) {
     unknown_ids(out, g->baseline);
     baseline_lists(out, r, g);
-  } else if (ws_gate_count(g, r).failing) {
+  } else if (ws_gate_count_roles(g, r, ROLE(WS_GATE_FAILING))) {
     fputs("<p>Set by: ", out);
     links(out, r, g, ROLE(WS_GATE_FAILING), false);
     fputs("</p>\n", out);

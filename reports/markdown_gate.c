@@ -7,20 +7,12 @@
 
 #include <string.h>
 
-#define ROLE(x) (1u << (unsigned)(x))
+#define ROLE(x) WS_GATE_ROLE_BIT(x)
 /* Unknown ids named in the warning before "and N more". */
 #define MAX_UNKNOWN_LISTED 20
 
 static const char *plural(size_t n, const char *one, const char *many) {
   return n == 1 ? one : many;
-}
-
-static size_t count_roles(const ws_run_results *r, const ws_gate *g,
-                          unsigned roles) {
-  size_t n = 0;
-  for (size_t i = 0; i < r->case_count; i++)
-    n += (roles & ROLE(ws_gate_role_of(g, &r->cases[i], NULL))) != 0;
-  return n;
 }
 
 static void row(FILE *out, const ws_case_result *c, int was, bool baseline,
@@ -49,7 +41,7 @@ static void row(FILE *out, const ws_case_result *c, int was, bool baseline,
  * WS_MARKDOWN_MAX_FAILED rows. */
 static void table(FILE *out, const ws_run_results *r, const ws_gate *g,
                   unsigned roles, bool baseline, bool reason) {
-  size_t total = count_roles(r, g, roles), listed = 0;
+  size_t total = ws_gate_count_roles(g, r, roles), listed = 0;
   fprintf(out, "| id | verdict |%s title |%s\n|---|---|%s---|%s\n",
           baseline ? " baseline |" : "", reason ? " reason |" : "",
           baseline ? "---|" : "", reason ? "---|" : "");
@@ -95,7 +87,7 @@ void ws_md_gate_header(FILE *out, const ws_run_results *r, const ws_gate *g) {
 static void failed_section(FILE *out, const ws_run_results *r,
                            const ws_gate *g) {
   unsigned roles = ROLE(WS_GATE_FAILING) | ROLE(WS_GATE_NOT_RUN);
-  if (count_roles(r, g, roles) == 0)
+  if (ws_gate_count_roles(g, r, roles) == 0)
     return;
   fputs("## Failed cases\n\n", out);
   if (g->fail_on != WS_VERDICT_BIT(WS_VERDICT_FAIL)) {
@@ -117,10 +109,9 @@ static void baseline_section(FILE *out, const ws_run_results *r,
   ws_md_text(out, g->baseline->path, WS_MARKDOWN_MAX_CELL);
   fputs(" under `--fail-on ", out);
   ws_md_text(out, names, 0);
-  fprintf(out, "`: %zu %s, %zu %s, %zu expected.\n\n", t.failing,
-          plural(t.failing, "regression", "regressions"), t.unexpected,
-          plural(t.unexpected, "unexpected pass", "unexpected passes"),
-          t.expected);
+  char tally[160];
+  ws_gate_tally_text(t.failing, t.unexpected, t.expected, tally, sizeof tally);
+  fprintf(out, "`: %s.\n\n", tally);
   if (t.failing) {
     fputs("### Regressions\n\nA `--fail-on` verdict the baseline does not "
           "list for the case:\n\n",

@@ -47,9 +47,10 @@ static void title_counts(FILE *out, const ws_run_results *r, const ws_gate *g,
   fprintf(out, ": %zu cases", total);
   if (g->baseline) {
     ws_gate_tally t = ws_gate_count(g, r);
-    fprintf(out, ", %zu regression%s, %zu unexpected pass%s, %zu expected",
-            t.failing, t.failing == 1 ? "" : "s", t.unexpected,
-            t.unexpected == 1 ? "" : "es", t.expected);
+    char tally[160];
+    ws_gate_tally_text(t.failing, t.unexpected, t.expected, tally,
+                       sizeof tally);
+    fprintf(out, ", %s", tally);
     if (r->counts[WS_VERDICT_ERROR])
       fprintf(out, ", %zu error", r->counts[WS_VERDICT_ERROR]);
     return;

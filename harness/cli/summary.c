@@ -136,12 +136,10 @@ static void print_expected(FILE *out, const ws_run_results *r,
 static void print_baseline(FILE *out, const ws_run_results *r, const ws_gate *g,
                            const ws_baseline_outcome *o, size_t max_listed) {
   const ws_baseline *b = g->baseline;
-  fprintf(out,
-          "\nbaseline %s: %zu regression%s, %zu unexpected pass%s, %zu "
-          "expected\n",
-          b->path ? b->path : "", o->regression_count,
-          o->regression_count == 1 ? "" : "s", o->unexpected_count,
-          o->unexpected_count == 1 ? "" : "es", o->expected_count);
+  char tally[160];
+  ws_gate_tally_text(o->regression_count, o->unexpected_count,
+                     o->expected_count, tally, sizeof tally);
+  fprintf(out, "\nbaseline %s: %s\n", b->path ? b->path : "", tally);
   print_hits(out, r, "REGRESSED", o->regressions, o->regression_count,
              max_listed);
   print_hits(out, r, "NOW PASSES", o->unexpected_passes, o->unexpected_count,
