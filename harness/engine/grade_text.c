@@ -342,15 +342,10 @@ static void explain_before(const ws_grade_ctx *g, const ws_predicate *p,
 
 static void response_fact(const ws_observation *obs, ws_buf *fact) {
   if (obs->role == WS_ROLE_SERVER) {
-    /* As the server, the HTTP message read is the client's request and
-     * there is no status to quote. */
-    if (!obs->response_complete)
-      ws_buf_puts(fact, "got no complete opening request");
-    else if (obs->upgrade_error)
-      ws_buf_printf(fact, "refused the client's request (%s)",
-                    ws_error_message(obs->upgrade_error));
-    else
-      ws_buf_puts(fact, "answered the client's request");
+    /* As the server the HTTP message read is the client's request, with no
+     * status to quote; the lines are only graded once it was answered (an
+     * incomplete or refused request is decided by grade.c's request gate). */
+    ws_buf_puts(fact, "answered the client's request");
   } else if (!obs->response_complete) {
     ws_buf_puts(fact, "got no complete HTTP response");
   } else {
