@@ -38,8 +38,6 @@ sanitizer report; every wait is bounded.
 from __future__ import annotations
 
 import json
-import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +46,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BINARY, ROOT, SANITIZER_MARKERS
+from conftest import BINARY, ROOT
+from serve_process import Serve
 
 sys.path.insert(0, str(ROOT / "tests" / "faulty_client"))
 
@@ -56,12 +55,8 @@ import faulty_client  # noqa: E402
 
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 CLIENT = ROOT / "tests" / "faulty_client" / "faulty_client.py"
-LISTEN = re.compile(r"^wsprobe serve: listening on ws://127\.0\.0\.1:(?P<port>\d+)/ "
-                    r"\((?P<count>\d+) cases\)$")
-STARTUP_TIMEOUT = 30.0
 CLIENT_TIMEOUT = 180.0
 REPORT_TIMEOUT = 15.0
-STOP_TIMEOUT = 30.0
 
 CHS = [f"chs.{n}" for n in range(1, 24)]
 NEGATIVE = CHS[:21]
@@ -205,74 +200,34 @@ def serve_available() -> bool:
     return r.returncode == 0 and b"getCaseCount" in r.stdout + r.stderr
 
 
-class Serve:
-    """One `wsprobe serve --cases PATTERNS` with the fc cases added."""
-
-    def __init__(self, work: Path, cases: str = "chs,fc"):
-        self.out = work / "out"
-        case_file = work / "fc.case"
+def started_serve(prefix: str, cases: str):
+    """`wsprobe serve --cases CASES` with the fc cases added, for a module;
+    stopped, it exits 1 when an agent failed a case, else 0 (serve's CI
+    gate over its agents)."""
+    if not serve_available():
+        pytest.skip(f"{BINARY} has no `serve` command")
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        case_file = Path(work) / "fc.case"
         case_file.write_text(FRAME_CASES)
-        self.args = [str(BINARY), "serve", "--port", "0", "--out", str(self.out),
-                     "--case-file", str(case_file), "--cases", cases]
-        self.stdout = open(work / "serve.out", "w+b")
-        self.stderr = open(work / "serve.err", "w+b")
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=self.stdout, stderr=self.stderr)
-        self.port, self.count = self._wait_listening()
-
-    def _wait_listening(self) -> tuple[int, int]:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            text = Path(self.stdout.name).read_text(errors="replace")
-            if "\n" in text:
-                line = text.split("\n", 1)[0]
-                m = LISTEN.match(line)
-                assert m, f"unexpected first line {line!r} from {self.args}"
-                return int(m.group("port")), int(m.group("count"))
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited {self.proc.returncode}: {self.err()}")
-            time.sleep(0.02)
-        self.proc.kill()
-        raise AssertionError(f"serve did not listen within {STARTUP_TIMEOUT} s")
-
-    def err(self) -> str:
-        return Path(self.stderr.name).read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=STOP_TIMEOUT)
-                raise AssertionError("serve did not stop on SIGTERM")
-        err = self.err()
-        assert not any(m in err for m in SANITIZER_MARKERS), err[-4000:]
+        s = Serve(Path(work) / "out", "--case-file", case_file, "--cases", cases)
+        try:
+            yield s
+        finally:
+            status = s.stop()
+            failed = any(c["verdict"] == "fail"
+                         for f in s.out.glob("*/results.json")
+                         for c in json.loads(f.read_text())["cases"])
+            assert status == (1 if failed else 0)
 
 
 @pytest.fixture(scope="module")
 def serve():
-    if not serve_available():
-        pytest.skip(f"{BINARY} has no `serve` command")
-    with tempfile.TemporaryDirectory(prefix="wsprobe-faulty-client-") as work:
-        s = Serve(Path(work))
-        try:
-            yield s
-        finally:
-            s.stop()
+    yield from started_serve("wsprobe-faulty-client-", "chs,fc")
 
 
 @pytest.fixture(scope="module")
 def deflate_serve():
-    if not serve_available():
-        pytest.skip(f"{BINARY} has no `serve` command")
-    with tempfile.TemporaryDirectory(prefix="wsprobe-faulty-client-deflate-") as work:
-        s = Serve(Path(work), ",".join(DEFLATE_DATA_CASES))
-        try:
-            yield s
-        finally:
-            s.stop()
+    yield from started_serve("wsprobe-faulty-client-deflate-", ",".join(DEFLATE_DATA_CASES))
 
 
 def case_order(case_id: str) -> tuple[str, int]:

@@ -26,7 +26,6 @@ import signal
 import socket
 import ssl
 import subprocess
-import tempfile
 import time
 import warnings
 import xml.etree.ElementTree as ET
@@ -34,7 +33,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BINARY, ROOT, SANITIZER_MARKERS
+from conftest import BINARY, ROOT
+from serve_process import Serve
 from test_thirdparty_servers import compare, dump_got, load_expected
 
 CLIENTS = ROOT / "tests" / "clients"
@@ -43,68 +43,10 @@ NODE = shutil.which("node")
 NODE_WS_PKG = ROOT / "tests" / "node_modules" / "ws" / "package.json"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 OPENSSL = shutil.which("openssl")
-LISTEN = re.compile(r"^wsprobe serve: listening on (?P<scheme>wss?)://127\.0\.0\.1:"
-                    r"(?P<port>\d+)/ \((?P<count>\d+) cases\)$")
-STARTUP_TIMEOUT = 30.0
-STOP_TIMEOUT = 30.0
 CATALOGUE_TIMEOUT = 600.0  # a whole client catalogue, one case after another
 # A small catalogue for the protocol tests: echoes at the length edges, a
 # ping, valid close codes, and a case of our own (--case-file).
 SMALL = "1.1,2.1,7.7,serve.1"
-
-
-class Serve:
-    """One running `wsprobe serve`."""
-
-    def __init__(self, out: Path, *args, expect_exit: bool = False):
-        self.out = out
-        self.args = [str(BINARY), "serve", "--port", "0", "--out", str(out), *map(str, args)]
-        self.stdout = tempfile.NamedTemporaryFile(prefix="serve-out-", delete=False)
-        self.stderr = tempfile.NamedTemporaryFile(prefix="serve-err-", delete=False)
-        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=self.stdout,
-                                     stderr=self.stderr)
-        self.scheme, self.port, self.count = self._wait_listening()
-        self.base = f"{self.scheme}://127.0.0.1:{self.port}/"
-
-    def _wait_listening(self):
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            text = Path(self.stdout.name).read_text(errors="replace")
-            if "\n" in text:
-                line = text.split("\n", 1)[0]
-                m = LISTEN.match(line)
-                assert m, f"unexpected first line {line!r} from {self.args}"
-                return m.group("scheme"), int(m.group("port")), int(m.group("count"))
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited {self.proc.returncode}: {self.err()}")
-            time.sleep(0.02)
-        self.proc.kill()
-        raise AssertionError(f"serve did not listen within {STARTUP_TIMEOUT} s")
-
-    def err(self) -> str:
-        return Path(self.stderr.name).read_text(errors="replace")
-
-    def output(self) -> str:
-        return Path(self.stdout.name).read_text(errors="replace")
-
-    def wait(self, timeout: float = STOP_TIMEOUT) -> int:
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"serve did not exit within {timeout} s")
-        err = self.err()
-        assert not any(m in err for m in SANITIZER_MARKERS), err[-4000:]
-        return rc
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.wait()
-
-    def results(self, agent_dir: str) -> dict:
-        return json.loads((self.out / agent_dir / "results.json").read_text())
 
 
 @pytest.fixture(scope="module")
