@@ -220,7 +220,8 @@ class Deflate:
             raise Failed(f"invalid DEFLATE data: {e}", 1007) from None
         if len(out) > limit or self.inflater.unconsumed_tail:
             raise Failed("compressed message inflates past this client's limit", 1009)
-        self.history = (self.history + out)[-WINDOW_HISTORY:]
+        # Only the last window's worth can be referred to (and copied).
+        self.history = (self.history + out[-WINDOW_HISTORY:])[-WINDOW_HISTORY:]
         if self.inflater.eof:
             # A block with BFINAL set (RFC 7692 7.2.3.4) ends zlib's stream;
             # the next message may still refer back to this one's bytes.

@@ -59,7 +59,6 @@ CLIENT_TIMEOUT = 180.0
 REPORT_TIMEOUT = 15.0
 
 CHS = [f"chs.{n}" for n in range(1, 24)]
-NEGATIVE = CHS[:21]
 CONTROLS = ["chs.22", "chs.23"]
 # chs.16-21 test how a client checks the parameters of an answer to its
 # permessage-deflate offer: this client offers none.
