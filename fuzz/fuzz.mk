@@ -27,7 +27,8 @@ FUZZ_LIB_SRC := $(CODEC_SRC) server/conn.c \
                   harness/case/case_names.c harness/case/case_derive.c \
                   harness/case/case_parse*.c harness/case/catalogue.c \
                   harness/case/payload.c harness/case/corpus.c \
-                  harness/case/deflated.c harness/util/prng.c reports/verdict.c \
+                  harness/case/deflated.c harness/case/placeholders.c \
+                  harness/util/prng.c reports/verdict.c \
                   reports/json*.c reports/results.c reports/atomic_file.c \
                   reports/utf8_text.c reports/wire_spill.c) \
                 build/gen/builtin_cases.c bench/utf8_dfa.c
